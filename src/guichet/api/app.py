@@ -1,0 +1,61 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from guichet import __version__
+from guichet.api import problems
+from guichet.api.deps import AppState
+from guichet.api.routes import ROUTERS
+from guichet.api.routes.health import router as health_router
+from guichet.config import Settings
+from guichet.persistence.db import create_engine, session_factory
+from guichet.security import Passwords
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the Guichet ASGI application for ``settings``."""
+    engine = create_engine(settings.effective_database_url, search_path=settings.database_schema)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Guichet",
+        version=__version__,
+        summary="Self-hosted omnichannel contact center",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.guichet = state
+    problems.install(app)
+    app.include_router(health_router)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/", include_in_schema=False)
+    async def _root() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    return app

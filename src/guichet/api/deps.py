@@ -1,0 +1,121 @@
+"""FastAPI dependencies: the app state, a database session, the caller, and permissions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from guichet.actions import auth as auth_actions
+from guichet.actions.permissions import load_permissions
+from guichet.authz import CCPermissions, Permission, can
+from guichet.config import Settings
+from guichet.errors import Forbidden, Unauthorized
+from guichet.persistence.models import User
+from guichet.security import Passwords
+
+SESSION_COOKIE = "guichet_session"
+CSRF_HEADER = "x-guichet-csrf"
+
+
+@dataclass
+class AppState:
+    """What every request may need, built once by ``create_app``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    passwords: Passwords
+
+
+def get_state(request: Request) -> AppState:
+    """The application's state."""
+    state: AppState = request.app.state.guichet
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One database session per request; actions commit, anything else is rolled back."""
+    async with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user: User
+    token_id: int
+    via_cookie: bool
+    permissions: CCPermissions
+
+    @property
+    def org_id(self) -> int:
+        """The caller's organization: every query is scoped to it."""
+        return self.user.org_id
+
+    @property
+    def user_id(self) -> int:
+        """The caller's user id."""
+        return self.user.id
+
+    def can(self, perm: Permission) -> bool:
+        """Whether the caller holds ``perm`` (R-P-1..R-P-4)."""
+        return can(self.user.roles, self.permissions, perm)
+
+    def require(self, perm: Permission) -> None:
+        """Raise 403 unless the caller holds ``perm``."""
+        if not self.can(perm):
+            raise Forbidden(f"this needs the permission {perm.value}", code="forbidden")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def current_principal(request: Request, session: SessionDep) -> Principal:
+    """Authenticate by bearer token, or by session cookie (with a CSRF header on writes)."""
+    token = _bearer(request)
+    via_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        via_cookie = token is not None
+    if not token:
+        raise Unauthorized("authentication required", code="unauthenticated")
+    # A custom header cannot be sent cross-site without a CORS preflight we never allow.
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    if via_cookie and unsafe and request.headers.get(CSRF_HEADER) != "1":
+        raise Forbidden(f"cookie-authenticated writes need the {CSRF_HEADER} header")
+    found = await auth_actions.authenticate(session, token=token)
+    if found is None:
+        raise Unauthorized("invalid or expired token", code="invalid_token")
+    user, token_row = found
+    perms = await load_permissions(session, org_id=user.org_id)
+    return Principal(user=user, token_id=token_row.id, via_cookie=via_cookie, permissions=perms)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def Require(perm: Permission) -> Any:
+    """A dependency that yields the caller after checking ``perm`` (403 otherwise)."""
+
+    async def _check(principal: CurrentUser) -> Principal:
+        principal.require(perm)
+        return principal
+
+    checker: Callable[[Principal], Awaitable[Principal]] = _check
+    return Depends(checker)

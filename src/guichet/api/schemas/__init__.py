@@ -1,0 +1,1 @@
+"""Request and response schemas: ``ThingCreate``/``ThingUpdate``/``ThingRead`` per topic."""

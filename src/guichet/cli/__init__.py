@@ -1,0 +1,1 @@
+"""Command line: ``guichet serve | migrate | demo | user | simulate | staffing``."""

@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix ``GUICHET_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-guichet-dev-secret"
+
+
+class SettingsError(ValueError):
+    """Raised when the settings cannot run a server safely."""
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to start; one instance per app."""
+
+    model_config = SettingsConfigDict(env_prefix="GUICHET_", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means a SQLite file under data_dir.",
+    )
+    database_schema: str | None = Field(
+        default=None,
+        description="PostgreSQL schema to use (search_path); ignored on SQLite.",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+    )
+    data_dir: Path = Path("data")
+    secret_key: str = DEFAULT_SECRET_KEY
+    dev: bool = False
+    session_ttl_s: int = Field(default=12 * 3600, gt=0)
+    # argon2id cost; tests lower these to keep the suite fast.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    auto_migrate: bool = True
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if not self.dev and self.secret_key == DEFAULT_SECRET_KEY:
+            raise SettingsError(
+                "GUICHET_SECRET_KEY is left at its default; set a long random value "
+                "(or GUICHET_DEV=1 for a development server)"
+            )
+        if len(self.secret_key) < 16:
+            raise SettingsError("GUICHET_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite+aiosqlite:///<data_dir>/guichet.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'guichet.db').resolve()}"

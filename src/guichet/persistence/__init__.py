@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2.0 tables, sessions and Alembic migrations (SQLite and PostgreSQL)."""

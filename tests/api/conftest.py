@@ -1,0 +1,52 @@
+"""API fixtures: the app on a fresh database, reached through the ASGI transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from guichet.api import create_app
+from guichet.config import Settings
+from guichet.persistence.db import create_engine
+from guichet.persistence.models import Base
+from tests.conftest import Database
+from tests.factories import Org, World
+
+
+def test_settings(database: Database) -> Settings:
+    """Dev settings on the test database, with cheap password hashing."""
+    return Settings(
+        dev=True,
+        database_url=database.url,
+        database_schema=database.schema,
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+    )
+
+
+@pytest.fixture
+async def world(database: Database) -> AsyncIterator[World]:
+    """The app with its tables created, and an HTTP client on it."""
+    engine = create_engine(database.url, search_path=database.schema)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    app = create_app(test_settings(database))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield World(app=app, client=client)
+    await app.state.guichet.engine.dispose()
+
+
+@pytest.fixture
+async def org_a(world: World) -> Org:
+    """Organization A with its administrator."""
+    return await world.org("alpha")
+
+
+@pytest.fixture
+async def org_b(world: World) -> Org:
+    """Organization B, to prove nothing crosses organizations."""
+    return await world.org("bravo")
