@@ -2,8 +2,32 @@
 
 from fastapi import APIRouter
 
-from guichet.api.routes import auth
+from guichet.api.routes import (
+    auth,
+    campaigns,
+    canned_messages,
+    directory,
+    dispositions,
+    labels,
+    pause_reasons,
+    permissions,
+    queues,
+    skills,
+    tags,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    users.router,
+    directory.router,
+    skills.router,
+    queues.router,
+    campaigns.router,
+    pause_reasons.router,
+    labels.router,
+    canned_messages.router,
+    dispositions.router,
+    tags.router,
+    permissions.router,
 ]

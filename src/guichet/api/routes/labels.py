@@ -1,0 +1,7 @@
+"""Routes of the labels resource (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["labels"])
