@@ -1,0 +1,5 @@
+"""``python -m guichet.cli``."""
+
+from guichet.cli.main import app
+
+app()
