@@ -30,8 +30,8 @@ migrate: install
 test: install lint typecheck pytest
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests $(wildcard bench)
 
 typecheck:
 	$(VENV)/bin/mypy

@@ -44,7 +44,9 @@ class World:
 
     async def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:
         """Log in over HTTP and return bearer headers."""
-        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        r = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
         assert r.status_code == 200, r.text
         return {"authorization": f"Bearer {r.json()['access_token']}"}
 
