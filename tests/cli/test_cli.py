@@ -61,7 +61,12 @@ def test_migrate_then_demo_is_idempotent(database: Database) -> None:
     assert first.exit_code == 0, first.output
     assert "ada.admin@demo.guichet.test" in first.output
     counts = asyncio.run(_row_counts(database))
+    # named users, skills with parents, call and chat queues, and the workspace lists
     assert counts["users"] >= 5
+    assert counts["skills"] >= 6 and counts["user_skills"] > 0
+    assert counts["queues"] == 3 and counts["queue_members"] > 0 and counts["campaigns"] == 1
+    assert counts["pause_reasons"] >= 4 and counts["labels"] >= 3
+    assert counts["canned_messages"] >= 3 and counts["dispositions"] >= 3 and counts["tags"] >= 3
     second = runner.invoke(app, ["demo"], env=env)
     assert second.exit_code == 0, second.output
     assert asyncio.run(_row_counts(database)) == counts

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.common import name_key
 from guichet.actions.orgs import do_create_organization, get_organization_by_slug
 from guichet.actions.users import do_create_user
 from guichet.config import Settings
 from guichet.persistence.db import create_engine, session_factory
-from guichet.persistence.models import Organization, User
+from guichet.persistence.models import (
+    Campaign,
+    CampaignMember,
+    CannedMessage,
+    Department,
+    Disposition,
+    Label,
+    Organization,
+    PauseReason,
+    Queue,
+    QueueMember,
+    Skill,
+    Tag,
+    User,
+    UserSkill,
+)
 from guichet.security import Passwords
 
 DEMO_SLUG = "demo"
@@ -19,14 +36,89 @@ DEMO_NAME = "Demo Guichet"
 DEMO_PASSWORD = "guichet-demo"
 DEMO_DOMAIN = "demo.guichet.test"
 
-# (local part, display name, roles)
-DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("ada.admin", "Ada Admin", ("administrator", "supervisor", "agent")),
-    ("sam.supervisor", "Sam Supervisor", ("supervisor", "agent")),
-    ("alice.agent", "Alice Agent", ("agent",)),
-    ("bob.agent", "Bob Agent", ("agent",)),
-    ("chloe.agent", "Chloé Agent", ("agent",)),
-    ("david.agent", "David Agent", ("agent",)),
+# (local part, display name, roles, department)
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("ada.admin", "Ada Admin", ("administrator", "supervisor", "agent"), "Customer care"),
+    ("sam.supervisor", "Sam Supervisor", ("supervisor", "agent"), "Customer care"),
+    ("alice.agent", "Alice Agent", ("agent",), "Billing desk"),
+    ("bob.agent", "Bob Agent", ("agent",), "Technical desk"),
+    ("chloe.agent", "Chloé Agent", ("agent",), "Billing desk"),
+    ("david.agent", "David Agent", ("agent",), "Technical desk"),
+)
+
+# Departments: (name, parent)
+DEMO_DEPARTMENTS = (
+    ("Customer care", None),
+    ("Billing desk", "Customer care"),
+    ("Technical desk", "Customer care"),
+)
+
+# Skills: (name, parent); a tree with parents (R-SK-2).
+DEMO_SKILLS = (
+    ("Products", None),
+    ("Billing", "Products"),
+    ("Technical", "Products"),
+    ("Languages", None),
+    ("French", "Languages"),
+    ("English", "Languages"),
+)
+
+# Who holds what, with proficiency 1-5 (R-SK-3).
+DEMO_GRANTS = {
+    "sam.supervisor": {"Products": 4, "French": 5, "English": 4},
+    "alice.agent": {"Billing": 5, "French": 5, "English": 3},
+    "bob.agent": {"Technical": 5, "English": 5},
+    "chloe.agent": {"Billing": 3, "Technical": 3, "French": 4},
+    "david.agent": {"Technical": 4, "French": 3, "English": 4},
+}
+
+# Queues: name -> settings; members are (agents, supervisors).
+DEMO_QUEUES: dict[str, dict[str, Any]] = {
+    "Sales line": {
+        "kind": "call",
+        "extension": "1000",
+        "strategy": "longest_idle",
+        "skill": None,
+        "channel_types": ["voice"],
+        "weight": 2,
+        "wrap_up_s": 30,
+        "agents": ["alice.agent", "chloe.agent", "sam.supervisor"],
+    },
+    "Support line": {
+        "kind": "call",
+        "extension": "1001",
+        "strategy": "best_proficiency",
+        "skill": "Technical",
+        "channel_types": ["voice"],
+        "weight": 1,
+        "wrap_up_s": 60,
+        "callback_enabled": True,
+        "callback_threshold_s": 120.0,
+        "callback_caller_id": "+33100000000",
+        "callback_number_types": ["mobile", "landline"],
+        "agents": ["bob.agent", "david.agent", "chloe.agent"],
+    },
+    "Web chat": {
+        "kind": "chat",
+        "extension": None,
+        "strategy": "least_occupied",
+        "skill": "Products",
+        "channel_types": ["chat", "messaging"],
+        "weight": 1,
+        "wrap_up_s": 15,
+        "require_disposition": True,
+        "agents": ["alice.agent", "bob.agent", "chloe.agent", "david.agent"],
+    },
+}
+
+DEMO_PAUSE_REASONS = ("Lunch", "Training", "Meeting", "Back office")
+DEMO_LABELS = ("VIP", "Complaint", "Follow-up")
+DEMO_DISPOSITIONS = ("Resolved", "Callback scheduled", "Escalated", "Not reachable")
+DEMO_TAGS = ("billing", "bug", "feature-request", "refund")
+DEMO_CANNED = (
+    ("hello", "Greeting", "Hello, thank you for contacting us. How can I help you today?"),
+    ("wait", "Please wait", "Thank you for your patience, I am checking this for you."),
+    ("bye", "Closing", "Thank you for contacting us. Have a nice day!"),
 )
 
 
@@ -52,11 +144,36 @@ async def _ensure_org(session: AsyncSession) -> Organization:
     return org
 
 
+async def _ensure(
+    session: AsyncSession, model: type[Any], org_id: int, key: str, **values: Any
+) -> Any:
+    """The row of ``model`` named ``key`` in the organization, created or refreshed."""
+    row = await session.scalar(
+        select(model).where(model.org_id == org_id, model.name_key == name_key(key))
+    )
+    if row is None:
+        row = model(org_id=org_id, name=key, name_key=name_key(key), **values)
+        session.add(row)
+    else:
+        for column, value in values.items():
+            setattr(row, column, value)
+    await session.flush()
+    return row
+
+
+async def _ensure_departments(session: AsyncSession, org: Organization) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name, parent in DEMO_DEPARTMENTS:
+        row = await _ensure(session, Department, org.id, name, parent_id=ids.get(parent or ""))
+        ids[name] = row.id
+    return ids
+
+
 async def _ensure_users(
-    session: AsyncSession, passwords: Passwords, org: Organization
+    session: AsyncSession, passwords: Passwords, org: Organization, departments: dict[str, int]
 ) -> dict[str, User]:
     users: dict[str, User] = {}
-    for local, display, roles in DEMO_USERS:
+    for local, display, roles, department in DEMO_USERS:
         email = f"{local}@{DEMO_DOMAIN}"
         user = await session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -68,11 +185,13 @@ async def _ensure_users(
                 display_name=display,
                 password=DEMO_PASSWORD,
                 roles=roles,
+                department_id=departments[department],
             )
         else:
             # Refresh: the demo users always have their documented roles and password.
             user.roles = list(roles)
             user.is_active = True
+            user.department_id = departments[department]
             if not passwords.verify(user.password_hash, DEMO_PASSWORD):
                 user.password_hash = passwords.hash(DEMO_PASSWORD)
             await session.commit()
@@ -80,10 +199,104 @@ async def _ensure_users(
     return users
 
 
+async def _ensure_skills(
+    session: AsyncSession, org: Organization, users: dict[str, User]
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name, parent in DEMO_SKILLS:
+        row = await _ensure(session, Skill, org.id, name, parent_id=ids.get(parent or ""))
+        ids[name] = row.id
+    for local, grants in DEMO_GRANTS.items():
+        user_id = users[local].id
+        await session.execute(delete(UserSkill).where(UserSkill.user_id == user_id))
+        for skill, proficiency in grants.items():
+            session.add(UserSkill(user_id=user_id, skill_id=ids[skill], proficiency=proficiency))
+    await session.flush()
+    return ids
+
+
+async def _ensure_queues(
+    session: AsyncSession, org: Organization, users: dict[str, User], skills: dict[str, int]
+) -> None:
+    supervisor = users["sam.supervisor"].id
+    for name, spec in DEMO_QUEUES.items():
+        settings = {k: v for k, v in spec.items() if k not in ("skill", "agents")}
+        settings["skill_id"] = skills[spec["skill"]] if spec["skill"] else None
+        queue = await _ensure(session, Queue, org.id, name, **settings)
+        await session.execute(delete(QueueMember).where(QueueMember.queue_id == queue.id))
+        for position, local in enumerate(spec["agents"]):
+            session.add(
+                QueueMember(
+                    queue_id=queue.id, user_id=users[local].id, role="agent", position=position
+                )
+            )
+        session.add(QueueMember(queue_id=queue.id, user_id=supervisor, role="supervisor"))
+    campaign = await _ensure(
+        session,
+        Campaign,
+        org.id,
+        "Renewals",
+        caller_id="+33100000001",
+        timezone="Europe/Paris",
+        calendar=[
+            {"day": day, "start": "09:00", "end": "18:00"}
+            for day in ("mon", "tue", "wed", "thu", "fri")
+        ],
+        answer_timeout_s=20,
+        number_types=["mobile", "landline"],
+        recording="on_demand",
+    )
+    await session.execute(delete(CampaignMember).where(CampaignMember.campaign_id == campaign.id))
+    for local in ("alice.agent", "chloe.agent"):
+        session.add(CampaignMember(campaign_id=campaign.id, user_id=users[local].id, role="agent"))
+    session.add(CampaignMember(campaign_id=campaign.id, user_id=supervisor, role="supervisor"))
+    await session.flush()
+
+
+async def _ensure_lists(session: AsyncSession, org: Organization, admin: User) -> None:
+    for reason in DEMO_PAUSE_REASONS:
+        await _ensure(session, PauseReason, org.id, reason, enabled=True)
+    for label in DEMO_LABELS:
+        await _ensure(session, Label, org.id, label, active=True)
+    for position, disposition in enumerate(DEMO_DISPOSITIONS):
+        await _ensure(session, Disposition, org.id, disposition, active=True, position=position)
+    for tag in DEMO_TAGS:
+        await _ensure(session, Tag, org.id, tag)
+    for shortcut, title, text in DEMO_CANNED:
+        row = await session.scalar(
+            select(CannedMessage).where(
+                CannedMessage.org_id == org.id,
+                CannedMessage.scope_key == "public",
+                CannedMessage.shortcut_key == name_key(shortcut),
+            )
+        )
+        if row is None:
+            session.add(
+                CannedMessage(
+                    org_id=org.id,
+                    shortcut=shortcut,
+                    shortcut_key=name_key(shortcut),
+                    title=title,
+                    text=text,
+                    visibility="public",
+                    scope_key="public",
+                    owner_id=admin.id,
+                    active=True,
+                )
+            )
+    await session.flush()
+
+
 async def seed_demo_in(session: AsyncSession, passwords: Passwords) -> DemoSummary:
     """Create or refresh the demo organization in an open session."""
     org = await _ensure_org(session)
-    users = await _ensure_users(session, passwords, org)
+    departments = await _ensure_departments(session, org)
+    await session.commit()
+    users = await _ensure_users(session, passwords, org, departments)
+    skills = await _ensure_skills(session, org, users)
+    await _ensure_queues(session, org, users, skills)
+    await _ensure_lists(session, org, users["ada.admin"])
+    await session.commit()
     summary = DemoSummary(org_name=org.name)
     summary.users = [(u.email, list(u.roles)) for u in users.values()]
     return summary
