@@ -1,0 +1,102 @@
+"""Guichet's routing engine: pure, in-memory, deterministic (see docs/routing.md).
+
+Events in (`guichet.routing.events`), decisions out (`guichet.routing.decisions`), each
+with an explanation (R-X-3). Imports only the standard library, `guichet.domain` and
+`guichet.flows`; no I/O; the time and the random seed are arguments.
+"""
+
+from .config import (
+    DEFAULT_CAPACITY,
+    DEFAULT_COSTS,
+    AgentConfig,
+    QueueConfig,
+    RoutingConfig,
+    RoutingStep,
+    SkillConfig,
+)
+from .decisions import (
+    AbandonInteraction,
+    AssignInteraction,
+    Decision,
+    EndWrapUp,
+    Explanation,
+    KeepCallback,
+    MoveAlongFlow,
+    OfferCallback,
+    OfferInteraction,
+    OverflowInteraction,
+    PauseAgent,
+    QueueInteraction,
+    RefuseEvent,
+    RequeueInteraction,
+    StartWrapUp,
+    WidenStep,
+    WithdrawOffer,
+)
+from .engine import RoutingEngine
+from .events import (
+    AgentCapacityChanged,
+    AgentQueuesChanged,
+    AgentStateChanged,
+    ConfigurationChanged,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    InteractionArrived,
+    InteractionEnded,
+    InteractionTransferred,
+    KeyPressed,
+    OfferAccepted,
+    OfferExpired,
+    OfferRejected,
+    WrapUpEnded,
+)
+from .skills import SkillCycleError
+from .views import AgentView, InteractionView, QueueView
+
+__all__ = [
+    "DEFAULT_CAPACITY",
+    "DEFAULT_COSTS",
+    "AbandonInteraction",
+    "AgentCapacityChanged",
+    "AgentConfig",
+    "AgentQueuesChanged",
+    "AgentStateChanged",
+    "AgentView",
+    "AssignInteraction",
+    "ConfigurationChanged",
+    "ConversationPaused",
+    "ConversationResumed",
+    "Decision",
+    "EndWrapUp",
+    "Event",
+    "Explanation",
+    "InteractionArrived",
+    "InteractionEnded",
+    "InteractionTransferred",
+    "InteractionView",
+    "KeepCallback",
+    "KeyPressed",
+    "MoveAlongFlow",
+    "OfferAccepted",
+    "OfferCallback",
+    "OfferExpired",
+    "OfferInteraction",
+    "OfferRejected",
+    "OverflowInteraction",
+    "PauseAgent",
+    "QueueConfig",
+    "QueueInteraction",
+    "QueueView",
+    "RefuseEvent",
+    "RequeueInteraction",
+    "RoutingConfig",
+    "RoutingEngine",
+    "RoutingStep",
+    "SkillConfig",
+    "SkillCycleError",
+    "StartWrapUp",
+    "WidenStep",
+    "WithdrawOffer",
+    "WrapUpEnded",
+]

@@ -1,0 +1,391 @@
+"""Engine core: availability heaps, offers, waiting heaps and dispatch (R-Q-4, R-Q-8, R-X-10).
+
+Every change to an agent's ability to take work (load, budget, capacity, presence, wrap-up,
+queue membership) bumps `agent.stamp`, which invalidates the agent's heap entries; every time
+an interaction leaves a waiting heap or changes groups its `wver` is bumped likewise.
+"""
+
+from __future__ import annotations
+
+from heapq import heapify, heappop, heappush
+from random import Random
+from typing import Any
+
+from guichet.domain.enums import Channel, Strategy
+from guichet.domain.routing import InteractionStatus
+
+from .decisions import AssignInteraction, Decision, Explanation, OfferInteraction
+from .skills import SkillTree, qualifies
+from .state import AgentRt, Group, Ix, QueueRt, Requirement
+from .strategies import KEYS
+from .wait_tracker import WINDOW_S, WaitTracker
+
+OFFER, WRAP, STEP, OVERFLOW, FLOW_WAIT, CALLBACK_CHECK = range(6)
+_OFFERED = InteractionStatus.OFFERED
+_ASSIGNED = InteractionStatus.ASSIGNED
+_VOICE = Channel.VOICE
+_RING_ALL = Strategy.RING_ALL
+
+
+class Core:
+    """State and primitive operations shared by the event handlers."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.rng = Random(seed)
+        self.seq = 0
+        self.hseq = 0
+        self.tseq = 0
+        self.offer_seq = 0
+        self.timers: list[tuple[float, int, int, Any, int]] = []
+        self.agents: dict[str, AgentRt] = {}
+        self.queues: dict[str, QueueRt] = {}
+        self.ixs: dict[str, Ix] = {}
+        self.tree = SkillTree(())
+        self.costs: dict[Channel, int] = {}
+        self.paused_cost = 0
+        self.mixing = False
+        self.keep_finished = True
+        self.tracker = WaitTracker()
+
+    # -- timers -----------------------------------------------------------------------
+    def at(self, due: float, kind: int, obj: Any, token: int) -> None:
+        """Schedule a timer; it is ignored when fired if `token` no longer matches."""
+        self.tseq += 1
+        heappush(self.timers, (due, self.tseq, kind, obj, token))
+
+    # -- capacity (R-W-1, R-X-8) --------------------------------------------------------
+    def can_take(self, a: AgentRt, ch: Channel) -> bool:
+        """Whether the agent may receive one more interaction on this channel now."""
+        if a.blocked:
+            return False
+        load = a.load
+        if load.get(ch, 0) >= a.capacity.get(ch, 0):
+            return False
+        if not self.mixing:
+            if ch is _VOICE:
+                for other, n in load.items():
+                    if n and other is not _VOICE:
+                        return False
+            elif load.get(_VOICE, 0):
+                return False
+        b = a.budget
+        return b is None or a.used + self.costs.get(ch, 0) <= b
+
+    def reserve(self, a: AgentRt, ix: Ix) -> None:
+        """An offer holds one slot of capacity until accepted, rejected or expired."""
+        ch = ix.channel
+        a.load[ch] = a.load.get(ch, 0) + 1
+        a.used += self.costs.get(ch, 0)
+        a.offers[ix.id] = ix
+        a.stamp += 1
+        self.offer_seq += 1
+        a.last_offer = self.offer_seq
+
+    def release(self, a: AgentRt, ix: Ix, now: float) -> None:
+        """Give back the slot an offer or assignment held."""
+        ch = ix.channel
+        a.load[ch] -= 1
+        a.used -= self.costs.get(ch, 0)
+        a.offers.pop(ix.id, None)
+        a.assigned.pop(ix.id, None)
+        a.stamp += 1
+        if not a.offers and not a.assigned:
+            a.idle_since = now
+
+    # -- availability heaps -----------------------------------------------------------
+    def relist(self, a: AgentRt) -> None:
+        """Put the agent in the availability heap of every group it can take work from."""
+        if a.blocked or a.listed == a.stamp:
+            return
+        a.listed = stamp = a.stamp
+        ok: dict[Channel, bool] = {}
+        rng = self.rng
+        for g in a.groups:
+            ch = g.channel
+            can = ok.get(ch)
+            if can is None:
+                can = ok[ch] = self.can_take(a, ch)
+            if can:
+                k1, k2 = g.keyfn(g, a, rng)
+                self.hseq += 1
+                heap = g.agents
+                heappush(heap, (k1, k2, self.hseq, stamp, a))
+                if len(heap) > g.limit:
+                    self._compact(g)
+
+    def _compact(self, g: Group) -> None:
+        heap = [e for e in g.agents if e[3] == e[4].stamp and not e[4].blocked]
+        heapify(heap)
+        g.agents = heap
+        g.limit = 2 * len(g.members) + 64
+
+    def pop_agent(self, g: Group, ix: Ix) -> tuple[Any, Any, int, int, AgentRt] | None:
+        """Pop the best available agent of the group for this interaction, or None."""
+        heap = g.agents
+        ch = g.channel
+        declined = ix.declined
+        skipped: list[tuple[Any, Any, int, int, AgentRt]] | None = None
+        found = None
+        while heap:
+            e = heap[0]
+            a = e[4]
+            if e[3] != a.stamp or not self.can_take(a, ch):
+                heappop(heap)
+                continue
+            if declined is not None and a.idx in declined:
+                if skipped is None:
+                    skipped = []
+                skipped.append(heappop(heap))
+                continue
+            found = heappop(heap)
+            break
+        if skipped:
+            for e in skipped:
+                heappush(heap, e)
+        return found
+
+    def get_group(self, q: QueueRt, ch: Channel, req: Requirement, overflow: bool) -> Group:
+        """The routing group of a queue, channel and requirement, built on first use."""
+        key = (ch, req, overflow)
+        g = q.groups.get(key)
+        if g is None:
+            g = q.groups[key] = Group(q, ch, req, overflow)
+            g.keyfn = KEYS[g.strategy]
+            for a in q.members:
+                if a.receiver if overflow else qualifies(a.eff, req):
+                    self.join(g, a)
+            g.limit = 2 * len(g.members) + 64
+        return g
+
+    def join(self, g: Group, a: AgentRt) -> None:
+        """Make the agent a member of the group and list it there if it can take work."""
+        g.members.add(a.idx)
+        a.groups.append(g)
+        if a.listed == a.stamp and self.can_take(a, g.channel):
+            k1, k2 = g.keyfn(g, a, self.rng)
+            self.hseq += 1
+            heappush(g.agents, (k1, k2, self.hseq, a.stamp, a))
+
+    # -- waiting heaps (R-Q-8) ----------------------------------------------------------
+    def wait(self, ix: Ix, head: bool = False) -> None:
+        """Put the interaction in the waiting heaps of its groups (or its personal queue)."""
+        ix.wver += 1
+        p = ix.personal
+        if p is not None:
+            if head:
+                p.personal.appendleft((ix.wver, ix))
+            else:
+                p.personal.append((ix.wver, ix))
+            return
+        ent = (ix.order_t, ix.seq, ix.wver, ix)
+        w = ix.weight
+        for g in ix.groups:
+            heap = g.waiting.get(w)
+            if heap is None:
+                heap = g.waiting[w] = []
+            heappush(heap, ent)
+            g.nwait += 1
+            if len(heap) > 2 * g.nwait + 64:
+                g.waiting[w] = _live(heap)
+        q = ix.queue
+        if q is not None:
+            heap = q.heap
+            heappush(heap, ent)
+            q.waiting += 1
+            if len(heap) > 2 * q.waiting + 64:
+                q.heap = _live(heap)
+
+    def unwait(self, ix: Ix) -> None:
+        """Take the interaction out of the waiting heaps (lazily, by bumping `wver`)."""
+        ix.wver += 1
+        if ix.personal is not None:
+            return
+        for g in ix.groups:
+            g.nwait -= 1
+        q = ix.queue
+        if q is not None:
+            q.waiting -= 1
+
+    def pick_for(self, a: AgentRt, now: float) -> tuple[Ix, float, str] | None:
+        """R-W-5 then R-Q-8: personal queue first, then highest weight x seconds waited."""
+        dq = a.personal
+        while dq:
+            wver, ix = dq[0]
+            if wver != ix.wver:
+                dq.popleft()
+                continue
+            if self.can_take(a, ix.channel):
+                dq.popleft()
+                return ix, now - ix.order_t, "R-W-5"
+            break
+        best: tuple[float, float, int, Ix] | None = None
+        ok: dict[Channel, bool] = {}
+        for g in a.groups:
+            if not g.nwait:
+                continue
+            ch = g.channel
+            can = ok.get(ch)
+            if can is None:
+                can = ok[ch] = self.can_take(a, ch)
+            if not can:
+                continue
+            for w, heap in g.waiting.items():
+                e = _head_for(heap, a)
+                if e is None:
+                    continue
+                score = w * (now - e[0])
+                if (
+                    best is None
+                    or score > best[0]
+                    or (score == best[0] and (e[0], e[1]) < (best[1], best[2]))
+                ):
+                    best = (score, e[0], e[1], e[3])
+        if best is None:
+            return None
+        return best[3], best[0], "R-Q-8"
+
+    # -- offers -------------------------------------------------------------------------
+    def offer(
+        self,
+        ix: Ix,
+        agents: tuple[AgentRt, ...],
+        expl: Explanation,
+        now: float,
+        out: list[Decision],
+    ) -> None:
+        """Offer to one agent (or all, for ring-all); auto-accept assigns at once (R-Q-4)."""
+        if ix.callback:
+            ix.outbound = True
+        ix.expl = expl
+        ix.status = _OFFERED
+        ix.offer_agents = agents
+        for a in agents:
+            self.reserve(a, ix)
+        q = ix.queue
+        cfg = None if q is None else q.cfg
+        if cfg is not None and cfg.auto_accept and len(agents) == 1:
+            self.assign(ix, agents[0], expl, now, out)
+            return
+        ix.offer_token += 1
+        due = now + (20.0 if cfg is None else cfg.offer_timeout_s)
+        self.at(due, OFFER, ix, ix.offer_token)
+        out.append(OfferInteraction(ix.id, tuple(a.id for a in agents), due, ix.outbound, expl))
+
+    def assign(
+        self, ix: Ix, a: AgentRt, expl: Explanation, now: float, out: list[Decision]
+    ) -> None:
+        """The agent handles the interaction from now on."""
+        ix.status = _ASSIGNED
+        ix.taken_at = now
+        ix.agent = a
+        ix.offer_agents = ()
+        ix.offer_token += 1
+        del a.offers[ix.id]
+        a.assigned[ix.id] = ix
+        a.today += 1
+        a.no_answer = 0
+        a.stamp += 1
+        q = ix.queue
+        if q is not None:
+            answers = q.answers
+            answers.append(now)
+            horizon = now - WINDOW_S
+            while answers[0] <= horizon:
+                answers.popleft()
+            if q.track:
+                self.tracker.record_departure(q.id, ix.id, now)
+        out.append(AssignInteraction(ix.id, a.id, expl))
+
+    def route(self, ix: Ix, now: float, out: list[Decision], rule: str) -> bool:
+        """Offer the interaction to the best available agent at once, if any (R-Q-4)."""
+        p = ix.personal
+        if p is not None:
+            if self.can_take(p, ix.channel):
+                self.offer(ix, (p,), Explanation("R-W-5", waited_s=now - ix.order_t), now, out)
+                self.relist(p)
+                return True
+            return False
+        q = ix.queue
+        for g in ix.groups:
+            if g.strategy is _RING_ALL:
+                found = []
+                while (e := self.pop_agent(g, ix)) is not None:
+                    found.append(e)
+                if not found:
+                    continue
+                agents = tuple(e[4] for e in found)
+                cands = tuple((e[4].id, float(e[0])) for e in found)
+            else:
+                e = self.pop_agent(g, ix)
+                if e is None:
+                    continue
+                agents = (e[4],)
+                cands = ((e[4].id, float(e[0])),)
+            expl = Explanation(
+                "R-SK-4" if g.overflow else rule,
+                None if q is None else q.id,
+                ix.step,
+                ix.skill,
+                g.overflow,
+                g.strategy,
+                cands,
+                ix.targeting_rule,
+                now - ix.order_t,
+            )
+            self.offer(ix, agents, expl, now, out)
+            for a in agents:
+                self.relist(a)
+            return True
+        return False
+
+    def freed(self, a: AgentRt, now: float, out: list[Decision]) -> None:
+        """R-X-10: an agent able to take work gets waiting work at once, else is listed."""
+        while not a.blocked:
+            picked = self.pick_for(a, now)
+            if picked is None:
+                break
+            ix, score, rule = picked
+            self.unwait(ix)
+            q = ix.queue
+            g_strategy = None if q is None else q.cfg.strategy
+            expl = Explanation(
+                rule,
+                None if q is None else q.id,
+                ix.step,
+                ix.skill,
+                ix.overflow and ix.req != () and not qualifies(a.eff, ix.req),
+                g_strategy,
+                ((a.id, score),),
+                ix.targeting_rule,
+                now - ix.order_t,
+            )
+            self.offer(ix, (a,), expl, now, out)
+        self.relist(a)
+
+
+def _head_for(heap: list[tuple[float, int, int, Ix]], a: AgentRt) -> Any:
+    """The first live entry of a waiting heap that this agent has not declined."""
+    while heap:
+        e = heap[0]
+        ix = e[3]
+        if e[2] != ix.wver:
+            heappop(heap)
+            continue
+        d = ix.declined
+        if d is None or a.idx not in d:
+            return e
+        # Rare: the head was declined by this agent; look further down, in order.
+        for e2 in sorted(heap):
+            ix2 = e2[3]
+            if e2[2] == ix2.wver and (ix2.declined is None or a.idx not in ix2.declined):
+                return e2
+        return None
+    return None
+
+
+def _live(heap: list[tuple[float, int, int, Ix]]) -> list[tuple[float, int, int, Ix]]:
+    """Drop stale entries of a waiting heap (amortised: runs when half of it is stale)."""
+    live = [e for e in heap if e[2] == e[3].wver]
+    heapify(live)
+    return live

@@ -1,0 +1,315 @@
+"""Operations shared by the event handlers: queue entry, re-queue, expiry, wrap-up, end."""
+
+from __future__ import annotations
+
+from heapq import heappop
+
+from guichet.domain.routing import (
+    SYSTEM_NO_ANSWER_REASON,
+    InteractionStatus,
+    RequeueReason,
+    WithdrawReason,
+)
+
+from .callback import should_offer_callback
+from .config import RoutingConfig
+from .core import CALLBACK_CHECK, OFFER, OVERFLOW, STEP, WRAP, Core
+from .decisions import (
+    AbandonInteraction,
+    Decision,
+    EndWrapUp,
+    Explanation,
+    OfferCallback,
+    PauseAgent,
+    QueueInteraction,
+    RequeueInteraction,
+    StartWrapUp,
+    WithdrawOffer,
+)
+from .estimate import WaitEstimate, estimate_wait
+from .returns import ReturnMemory
+from .state import WAITING_STATUSES, AgentRt, Ix, QueueRt
+from .wait_tracker import WINDOW_S, WaitTracker
+
+_WAITING = InteractionStatus.WAITING
+_CALLBACK = InteractionStatus.CALLBACK
+_ABANDONED = InteractionStatus.ABANDONED
+_ENDED = InteractionStatus.ENDED
+
+__all__ = ["CALLBACK_CHECK", "OFFER", "OVERFLOW", "STEP", "WRAP", "Ops"]
+
+
+class Ops(Core):
+    """Shared operations; handlers in the *_events modules call these."""
+
+    config: RoutingConfig
+    tracker: WaitTracker
+    returns: ReturnMemory
+
+    def set_groups(self, ix: Ix, now: float) -> None:
+        """Requirement and groups for the current step (R-X-7), with overflow (R-SK-4)."""
+        steps = ix.steps
+        if steps:
+            st = steps[ix.step]
+            req = tuple(sorted(st.skills))
+            ix.skill = req[0][0] if req else None
+        elif ix.skill is not None:
+            st = None
+            req = ((ix.skill, 1),)
+        else:
+            st = None
+            req = ()
+        ix.req = req
+        q = ix.queue
+        assert q is not None
+        ch = ix.channel
+        g = self.get_group(q, ch, req, False)
+        ix.route_token += 1
+        allowed, delay = self.tree.overflow_rule(req) if req else (False, 0.0)
+        if allowed:
+            due = ix.queued_at + delay
+            if due <= now:
+                ix.overflow = True
+                ix.groups = (g, self.get_group(q, ch, (), True))
+            else:
+                ix.overflow = False
+                ix.groups = (g,)
+                self.at(due, OVERFLOW, ix, ix.route_token)
+        else:
+            ix.overflow = False
+            ix.groups = (g,)
+        if st is not None and st.expires_after_s is not None and ix.step < len(steps) - 1:
+            self.at(ix.step_started + st.expires_after_s, STEP, ix, ix.route_token)
+
+    def enter_queue(
+        self,
+        ix: Ix,
+        q: QueueRt,
+        now: float,
+        out: list[Decision],
+        rule: str,
+        order_t: float | None = None,
+    ) -> None:
+        """The interaction enters a queue: offered at once if an agent is free, else waits."""
+        ix.queue = q
+        ix.queued_at = now
+        ix.order_t = now if order_t is None else order_t
+        ix.step = 0
+        ix.step_started = now
+        ix.personal = None
+        ix.status = _WAITING
+        self.set_groups(ix, now)
+        if q.track:
+            self.tracker.record_arrival(q.id, ix.id, now)
+        if self.route(ix, now, out, rule):
+            return
+        self.wait(ix)
+        out.append(
+            QueueInteraction(
+                ix.id,
+                q.id,
+                ix.skill,
+                None,
+                order_t is not None,
+                Explanation(
+                    rule, q.id, 0, ix.skill, ix.overflow, q.cfg.strategy, (), ix.targeting_rule
+                ),
+            )
+        )
+        if q.track:
+            self.check_callback(ix, now, out)
+            cb = q.cfg.callback
+            if cb is not None and not ix.callback_offered:
+                self.at(now + cb.threshold_s, CALLBACK_CHECK, ix, ix.route_token)
+
+    def check_callback(self, ix: Ix, now: float, out: list[Decision]) -> None:
+        """R-Q-6: offer a callback once, when the queue's 15-minute conditions hold."""
+        q = ix.queue
+        if q is None or ix.callback_offered or ix.status is not _WAITING:
+            return
+        check = should_offer_callback(
+            q.cfg.callback,
+            self.tracker,
+            q.id,
+            now=now,
+            available_agents=self.available_count(q, ix),
+            caller_id=ix.caller_id,
+            already_offered=ix.callback_offered,
+            call_id=ix.id,
+        )
+        if not check.offer:
+            return
+        ix.callback_offered = True
+        estimate = self.estimate(ix, now)
+        out.append(
+            OfferCallback(
+                ix.id,
+                q.id,
+                None if estimate is None else estimate.wait_s,
+                check.average_wait_s or 0.0,
+            )
+        )
+
+    def available_count(self, q: QueueRt, ix: Ix) -> int:
+        """1 when some agent of the queue can take this channel now, else 0 (R-Q-6)."""
+        g = self.get_group(q, ix.channel, (), False)
+        heap = g.agents
+        while heap:
+            e = heap[0]
+            if e[3] == e[4].stamp and self.can_take(e[4], g.channel):
+                return 1
+            heappop(heap)
+        return 0
+
+    def estimate(self, ix: Ix, now: float) -> WaitEstimate | None:
+        """R-X-6: position and estimated wait of a waiting interaction (O(queue length))."""
+        q = ix.queue
+        if q is None or ix.status not in WAITING_STATUSES or ix.personal is not None:
+            return None
+        me = (ix.order_t, ix.seq)
+        ahead = sum(1 for e in q.heap if e[2] == e[3].wver and (e[0], e[1]) < me)
+        serving = idle = 0
+        for a in q.members:
+            if a.presence != "offline" and not a.removed:
+                serving += 1
+                if self.can_take(a, ix.channel):
+                    idle += 1
+        answers = q.answers
+        horizon = now - WINDOW_S
+        while answers and answers[0] <= horizon:
+            answers.popleft()
+        return estimate_wait(
+            ahead=ahead,
+            serving_agents=serving,
+            idle_agents=idle,
+            aht_s=q.handle_s / q.handle_n if q.handle_n else None,
+            aht_samples=q.handle_n,
+            answered_recent=len(answers),
+            window_s=WINDOW_S,
+        )
+
+    def requeue(
+        self, ix: Ix, a: AgentRt | None, reason: RequeueReason, now: float, out: list[Decision]
+    ) -> None:
+        """R-X-10: an unanswered interaction goes back to waiting at its former place."""
+        ix.offer_agents = ()
+        ix.offer_token += 1
+        ix.status = _CALLBACK if ix.callback else _WAITING
+        out.append(RequeueInteraction(ix.id, None if a is None else a.id, reason))
+        if not self.route(ix, now, out, "R-X-10"):
+            self.wait(ix, head=True)
+
+    def withdraw_agent_offers(
+        self, a: AgentRt, reason: WithdrawReason, now: float, out: list[Decision]
+    ) -> None:
+        """Take back the agent's open offers; the interactions go back to waiting."""
+        if not a.offers:
+            return
+        for ix in list(a.offers.values()):
+            self.release(a, ix, now)
+            rest = tuple(b for b in ix.offer_agents if b is not a)
+            ix.offer_agents = rest
+            out.append(WithdrawOffer(ix.id, (a.id,), reason))
+            if not rest:
+                self.requeue(ix, a, RequeueReason.AGENT_LEFT, now, out)
+
+    def expire(self, ix: Ix, now: float, out: list[Decision]) -> None:
+        """R-Q-4: the offer timed out; next agent, and `max_no_answer` auto-pause."""
+        agents = ix.offer_agents
+        q = ix.queue
+        limit = 0 if q is None else q.cfg.max_no_answer
+        declined = ix.declined
+        if declined is None:
+            declined = ix.declined = set()
+        to_pause: list[AgentRt] = []
+        for a in agents:
+            self.release(a, ix, now)
+            declined.add(a.idx)
+            a.no_answer += 1
+            if limit and a.no_answer >= limit:
+                to_pause.append(a)
+        self.requeue(ix, agents[0] if len(agents) == 1 else None, RequeueReason.EXPIRED, now, out)
+        for a in to_pause:
+            self.pause(a, SYSTEM_NO_ANSWER_REASON, now, out)
+            out.append(PauseAgent(a.id, SYSTEM_NO_ANSWER_REASON, a.no_answer))
+        for a in agents:
+            if not a.blocked:
+                self.freed(a, now, out)
+
+    def pause(
+        self, a: AgentRt, reason: str | None, now: float, out: list[Decision], offline: bool = False
+    ) -> None:
+        """The agent stops taking new work; its open offers go back to waiting."""
+        a.presence = "offline" if offline else "paused"
+        a.reason = reason
+        a.blocked = True
+        a.stamp += 1
+        self.withdraw_agent_offers(a, WithdrawReason.AGENT_LEFT, now, out)
+
+    def start_wrap(self, a: AgentRt, ix: Ix, until: float, now: float, out: list[Decision]) -> None:
+        """R-Q-7: the agent enters wrap-up and takes no new work until it ends."""
+        if a.wrap_until is None or until > a.wrap_until:
+            a.wrap_until = until
+            a.wrap_token += 1
+            self.at(until, WRAP, a, a.wrap_token)
+        a.wrap_queue = None if ix.queue is None else ix.queue.cfg
+        a.blocked = True
+        a.stamp += 1
+        out.append(StartWrapUp(a.id, ix.id, a.wrap_until))
+        self.withdraw_agent_offers(a, WithdrawReason.AGENT_LEFT, now, out)
+
+    def end_wrap(self, a: AgentRt, now: float, out: list[Decision]) -> None:
+        """R-Q-7: wrap-up is over; R-X-10 the agent gets waiting work at once."""
+        a.wrap_until = None
+        a.wrap_token += 1
+        a.blocked = a.presence != "available"
+        a.stamp += 1
+        out.append(EndWrapUp(a.id))
+        self.freed(a, now, out)
+
+    def abandon(self, ix: Ix, now: float, out: list[Decision]) -> None:
+        """The contact left before an agent took it (R-AN-1), remembered for R-X-9."""
+        q = ix.queue
+        ix.status = _ABANDONED
+        out.append(AbandonInteraction(ix.id, None if q is None else q.id, now - ix.queued_at))
+        if q is not None:
+            if q.track:
+                self.tracker.record_departure(q.id, ix.id, now)
+            if q.cfg.return_window_s > 0 and ix.contact_id is not None:
+                self.remember_return(ix, q, now)
+        self.finish(ix)
+
+    def remember_return(self, ix: Ix, q: QueueRt, now: float) -> None:
+        """R-X-9: keep the abandoned place for the contact for the queue's window."""
+        self.returns.remember(
+            ix.contact_id,
+            q.id,
+            arrived_at=ix.order_t,
+            abandoned_at=now,
+            priority=ix.weight,
+            interaction_id=ix.id,
+        )
+
+    # Implemented by the flow and transfer handlers (flow_events.py, transfers.py).
+    def enter_flow(self, ix: Ix, flow_id: str, now: float, out: list[Decision]) -> None:
+        """R-Q-5: walk the flow from its entry node."""
+        raise NotImplementedError
+
+    def flow_key(self, ix: Ix, key: str, now: float, out: list[Decision]) -> None:
+        """R-Q-5: a key pressed while in a flow or queue node."""
+        raise NotImplementedError
+
+    def unpause_conversation(self, ix: Ix, a: AgentRt) -> None:
+        """R-W-6: a paused conversation gives back its slot and budget."""
+        raise NotImplementedError
+
+    def flow_timeout(self, ix: Ix, now: float, out: list[Decision]) -> None:
+        """R-Q-5: a queue node's wait timeout or a menu's no-input fired."""
+        raise NotImplementedError
+
+    def finish(self, ix: Ix) -> None:
+        """Cancel the interaction's timers; forget it unless the engine keeps finished ones."""
+        ix.route_token += 1
+        ix.flow_token += 1
+        if not self.keep_finished:
+            self.ixs.pop(ix.id, None)
