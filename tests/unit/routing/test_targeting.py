@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guichet.domain.enums import Channel
 from guichet.routing.targeting import (
@@ -177,3 +179,32 @@ def test_r_tr_1_unsafe_regex_never_runs_and_long_input_is_cut() -> None:
     tail = Condition("page_url", "ends_with", "!")
     assert not evaluate_condition(tail, ctx, channel="chat", now_local=WED_1030)
     assert clock.perf_counter() - start < 0.5
+
+
+FIELDS = ["page_url", "language", "channel", "time_of_day", "weekday", "business_hours"]
+FIELDS += ["attributes.total", "colour"]
+OPERATORS = ["equals", "not_in", "matches", "gt", "between", "open", "exists", "bogus"]
+text = st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(FIELDS),
+    operator=st.sampled_from(OPERATORS),
+    value=st.one_of(text, st.tuples(text, text)),
+    context=st.dictionaries(
+        st.sampled_from(["page_url", "language", "attributes"]),
+        st.one_of(text, st.integers(), st.none(), st.dictionaries(text, text, max_size=2)),
+    ),
+)
+def test_r_tr_1_any_condition_on_any_context_evaluates_without_error(
+    field: str, operator: str, value: str | tuple[str, ...], context: dict[str, Any]
+) -> None:
+    """R-TR-1 (property): untrusted contexts and any saved condition never raise; a
+    condition that validation refuses for its field or operator never matches."""
+    condition = Condition(field, operator, value)
+    got = evaluate_condition(condition, context, channel="chat", now_local=WED_1030)
+    assert isinstance(got, bool)
+    problems = validate_rule(rule("r", condition))
+    if any(p.field.endswith(("/field", "/operator")) for p in problems):
+        assert got is False
