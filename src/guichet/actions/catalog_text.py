@@ -1,0 +1,78 @@
+"""Text checks shared by the workspace lists: names, shortcuts, message bodies, searches."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from guichet.actions.common import name_key
+from guichet.errors import invalid
+
+# Line breaks and tabs belong in a message body; no other control character does.
+_BODY_WHITESPACE = frozenset("\n\r\t")
+
+
+def _is_control(ch: str) -> bool:
+    """Control, format (invisible, bidi overrides), surrogate, private-use or unassigned."""
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def _describe(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def first_control(value: str, *, allowed: frozenset[str] = frozenset()) -> tuple[int, str] | None:
+    """Position and code of the first control character of ``value`` not in ``allowed``."""
+    for index, ch in enumerate(value):
+        if ch not in allowed and _is_control(ch):
+            return index, _describe(ch)
+    return None
+
+
+def clean_name(value: str, *, field: str, rule: str, max_length: int) -> str:
+    """A name trimmed and NFC-normalised, 1..``max_length`` characters, no control character."""
+    name = unicodedata.normalize("NFC", value).strip()
+    if not name:
+        raise invalid(field, "must not be blank", rule, code="blank")
+    if len(name) > max_length:
+        raise invalid(field, f"at most {max_length} characters", rule, code="too_long")
+    found = first_control(name)
+    if found is not None:
+        index, code = found
+        raise invalid(
+            field,
+            f"control characters are not allowed ({code} at position {index + 1})",
+            rule,
+            code="control_character",
+        )
+    return name
+
+
+def clean_body(value: str, *, field: str, rule: str, max_length: int) -> str:
+    """Message text: 1..``max_length`` characters, not blank; only newlines and tabs as controls."""
+    text = unicodedata.normalize("NFC", value)
+    if not text.strip():
+        raise invalid(field, "must not be blank", rule, code="blank")
+    if len(text) > max_length:
+        raise invalid(field, f"at most {max_length} characters", rule, code="too_long")
+    found = first_control(text, allowed=_BODY_WHITESPACE)
+    if found is not None:
+        index, code = found
+        raise invalid(
+            field,
+            f"control characters other than line breaks and tabs are not allowed "
+            f"({code} at position {index + 1})",
+            rule,
+            code="control_character",
+        )
+    return text
+
+
+def name_contains(column: Any, query: str) -> ColumnElement[bool]:
+    """A case-insensitive substring filter on a ``name_key`` column (wildcards are literal)."""
+    needle = name_key(unicodedata.normalize("NFC", query))
+    clause: ColumnElement[bool] = column.contains(needle, autoescape=True)
+    return clause
