@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from guichet.domain.enums import Channel
 
-from . import targeting_ops as ops
 from .targeting_check import RuleProblem, validate_rule, validate_rules
+from .targeting_match import Matcher, build_matcher
 
 __all__ = [
     "Condition",
@@ -35,11 +36,20 @@ class Condition:
     """`field operator value`, e.g. `page_url contains /pricing` (R-TR-1).
 
     Lists (for `in`, `not_in`, `weekday`, `channel`) are tuples or comma-separated strings.
+    The condition is compiled into a matcher once, when it is built.
     """
 
     field: str
     operator: str
     value: str | tuple[str, ...] = ""
+    _matcher: Matcher = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_matcher", build_matcher(self.field, self.operator, self.value))
+
+    def __reduce__(self) -> tuple[type[Condition], tuple[str, str, str | tuple[str, ...]]]:
+        # The compiled matcher is a closure: rebuild it rather than pickle it.
+        return (Condition, (self.field, self.operator, self.value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,31 +108,7 @@ def evaluate_condition(
     now_local: datetime,
 ) -> bool:
     """Whether one condition holds; unknown fields and malformed values never hold (R-TR-1)."""
-    field, op, value = condition.field, condition.operator, condition.value
-    if field == "channel":
-        if op not in ops.SPECIAL_FIELDS["channel"]:
-            return False
-        return ops.match_text(op, str(channel), value)
-    if field == "time_of_day":
-        bounds = ops.parse_time_range(value) if isinstance(value, str) else None
-        if bounds is None or op not in ("between", "not_between"):
-            return False
-        inside = ops.in_time_range(now_local.time(), bounds[0], bounds[1])
-        return inside if op == "between" else not inside
-    if field == "weekday":
-        days = ops.parse_weekdays(ops.as_text(field, op, value))
-        if days is None or op not in ("in", "not_in"):
-            return False
-        return (now_local.weekday() in days) == (op == "in")
-    if field == "business_hours":
-        state = ops.is_open(ops.as_text(field, op, value), now_local)
-        if state is None or op not in ("open", "closed"):
-            return False
-        return state if op == "open" else not state
-    allowed = ops.allowed_operators(field)
-    if allowed is None or op not in allowed:
-        return False
-    return ops.match_text(op, ops.lookup(field, context), value)
+    return condition._matcher(context, str(channel), now_local)
 
 
 def evaluate_rules(
@@ -138,14 +124,12 @@ def evaluate_rules(
     `now_local` is the organization's local time (time-of-day, weekday, business hours).
     """
     ctx: Mapping[str, Any] = context if context is not None else {}
+    ch = str(channel)
     checked = 0
     for rule in rules:
         if not rule.enabled:
             continue
         checked += 1
-        if all(
-            evaluate_condition(c, ctx, channel=channel, now_local=now_local)
-            for c in rule.conditions
-        ):
+        if all(c._matcher(ctx, ch, now_local) for c in rule.conditions):
             return TargetingResult(rule.action, rule.id, rule.name, False, rule.conditions, checked)
     return TargetingResult(default, None, None, True, (), checked)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import time
 from functools import lru_cache
-from typing import Any
 
 #: Longest regular expression a rule may hold; longer ones are refused (R-TR-1).
 MAX_PATTERN_LENGTH = 300
@@ -149,33 +148,6 @@ def parse_hours_spec(text: str) -> tuple[tuple[frozenset[int], time, time], ...]
     return tuple(spans) or None
 
 
-@lru_cache(maxsize=256)
-def _hours(text: str) -> tuple[tuple[frozenset[int], time, time], ...] | None:
-    return parse_hours_spec(text)
-
-
-def is_open(spec: str, now_local: datetime) -> bool | None:
-    """Whether a business-hours spec is open at `now_local`; None when the spec is malformed."""
-    spans = _hours(spec)
-    if spans is None:
-        return None
-    day, clock = now_local.weekday(), now_local.time()
-    return any(day in days and start <= clock < end for days, start, end in spans)
-
-
-def lookup(field: str, context: Mapping[str, Any]) -> str | None:
-    """The context value a text or attribute field reads, as a string (R-TR-2)."""
-    if field.startswith(ATTRIBUTE_PREFIX):
-        attrs = context.get("attributes")
-        raw = attrs.get(field[len(ATTRIBUTE_PREFIX) :]) if isinstance(attrs, Mapping) else None
-    else:
-        raw = context.get(field)
-    if raw is None:
-        return None
-    text = str(raw)
-    return text[:MAX_INPUT_LENGTH]
-
-
 def values_of(value: str | tuple[str, ...]) -> tuple[str, ...]:
     """A condition value as a tuple: tuples as they are, strings split on commas."""
     if isinstance(value, tuple):
@@ -199,53 +171,3 @@ def to_number(text: str) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
-
-
-def match_text(operator: str, actual: str | None, value: str | tuple[str, ...]) -> bool:
-    """Apply a text, list, regex or number operator; text compares ignore case (R-TR-1)."""
-    if operator == "exists":
-        return actual is not None and actual != ""
-    if operator == "not_exists":
-        return actual is None or actual == ""
-    negated = operator.startswith("not_")
-    if actual is None:
-        # A missing value matches only the negated operators ("country is not FR").
-        return negated
-    if operator in REGEX_OPERATORS:
-        pattern = compiled(value if isinstance(value, str) else "|".join(value))
-        if pattern is None:
-            return False
-        return (pattern.search(actual) is not None) != negated
-    if operator in NUMBER_OPERATORS:
-        return _match_number(operator, actual, value)
-    folded = actual.casefold()
-    if operator in LIST_OPERATORS:
-        found = folded in {v.casefold() for v in values_of(value)}
-        return found != negated
-    needle = (value if isinstance(value, str) else ",".join(value)).casefold()
-    base = operator[4:] if negated else operator
-    if base == "equals":
-        hit = folded == needle
-    elif base == "contains":
-        hit = needle in folded
-    elif base == "starts_with":
-        hit = folded.startswith(needle)
-    elif base == "ends_with":
-        hit = folded.endswith(needle)
-    else:
-        return False
-    return hit != negated
-
-
-def _match_number(operator: str, actual: str, value: str | tuple[str, ...]) -> bool:
-    left = to_number(actual)
-    right = to_number(value) if isinstance(value, str) else None
-    if left is None or right is None:
-        return False
-    if operator == "gt":
-        return left > right
-    if operator == "gte":
-        return left >= right
-    if operator == "lt":
-        return left < right
-    return left <= right

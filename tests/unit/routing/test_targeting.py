@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time as clock
 from datetime import UTC, datetime
 from typing import Any
@@ -208,3 +209,12 @@ def test_r_tr_1_any_condition_on_any_context_evaluates_without_error(
     problems = validate_rule(rule("r", condition))
     if any(p.field.endswith(("/field", "/operator")) for p in problems):
         assert got is False
+
+
+def test_r_tr_1_conditions_pickle_and_compare_by_value() -> None:
+    """R-TR-1: a compiled condition survives pickling (configuration snapshots) and compares
+    by field, operator and value only."""
+    condition = Condition("page_url", "contains", "/pricing")
+    copy = pickle.loads(pickle.dumps(condition))
+    assert copy == condition and hash(copy) == hash(condition)
+    assert evaluate_condition(copy, CONTEXT, channel="chat", now_local=WED_1030)
