@@ -1,0 +1,217 @@
+"""Canned messages: shortcut, text, public or private to the author, active (R-Q-11, R-P-3)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.actions.catalog_text import clean_body, clean_name, first_control, name_contains
+from guichet.actions.common import commit_or_conflict, name_key
+from guichet.authz import Permission
+from guichet.errors import Forbidden, NotFound, conflict, invalid
+from guichet.persistence.models import CannedMessage
+
+RULE = "R-Q-11"
+PUBLIC = "public"
+PRIVATE = "private"
+VISIBILITIES = (PUBLIC, PRIVATE)
+MAX_SHORTCUT = 64
+MAX_TITLE = 200
+MAX_TEXT = 10_000
+
+
+def check_shortcut(value: str) -> str:
+    """R-Q-11: 1..64 characters, no whitespace and no control character."""
+    shortcut = unicodedata.normalize("NFC", value)
+    if not 1 <= len(shortcut) <= MAX_SHORTCUT:
+        raise invalid("shortcut", f"between 1 and {MAX_SHORTCUT} characters", RULE)
+    if any(ch.isspace() for ch in shortcut):
+        raise invalid("shortcut", "a shortcut cannot contain spaces or line breaks", RULE)
+    found = first_control(shortcut)
+    if found is not None:
+        raise invalid("shortcut", f"control character {found[1]} is not allowed", RULE)
+    return shortcut
+
+
+def check_title(value: str) -> str:
+    """An optional title, at most 200 characters, no control character."""
+    if not value.strip():
+        return ""
+    return clean_name(value, field="title", rule=RULE, max_length=MAX_TITLE)
+
+
+def check_text(value: str) -> str:
+    """R-Q-11: the message body, 1..10,000 characters, not blank."""
+    return clean_body(value, field="text", rule=RULE, max_length=MAX_TEXT)
+
+
+def check_visibility(value: str) -> str:
+    """``public`` (everyone in the organization) or ``private`` (its author only)."""
+    if value not in VISIBILITIES:
+        raise invalid("visibility", "must be 'public' or 'private'", RULE)
+    return value
+
+
+def permission_for(visibility: str) -> Permission:
+    """R-P-3: private messages need "manage own", public ones "manage public"."""
+    return Permission.CANNED_OWN if visibility == PRIVATE else Permission.CANNED_PUBLIC
+
+
+def _require(held: Collection[Permission], visibility: str) -> None:
+    needed = permission_for(visibility)
+    if needed not in held:
+        raise Forbidden(f"{visibility} canned messages need the permission {needed.value}")
+
+
+def scope_key(visibility: str, owner_id: int) -> str:
+    """Shortcuts are unique among public messages, and among each author's private ones."""
+    return PUBLIC if visibility == PUBLIC else f"user:{owner_id}"
+
+
+def visible_to(user_id: int) -> ColumnElement[bool]:
+    """R-Q-11: public messages, and the caller's own private ones (nobody else's, ever)."""
+    return or_(
+        CannedMessage.visibility == PUBLIC,
+        and_(CannedMessage.visibility == PRIVATE, CannedMessage.owner_id == user_id),
+    )
+
+
+async def list_canned_messages(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    shortcut: str | None = None,
+    visibility: str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+) -> Sequence[CannedMessage]:
+    """What the caller may see: own private messages first, then public ones, by shortcut."""
+    stmt = select(CannedMessage).where(CannedMessage.org_id == org_id, visible_to(user_id))
+    if shortcut is not None:
+        stmt = stmt.where(CannedMessage.shortcut_key == name_key(shortcut))
+    if visibility is not None:
+        stmt = stmt.where(CannedMessage.visibility == check_visibility(visibility))
+    if active is not None:
+        stmt = stmt.where(CannedMessage.active == active)
+    if q:
+        stmt = stmt.where(name_contains(CannedMessage.shortcut_key, q))
+    private_first = case((CannedMessage.visibility == PRIVATE, 0), else_=1)
+    order = (private_first, CannedMessage.shortcut_key, CannedMessage.id)
+    return (await session.scalars(stmt.order_by(*order))).all()
+
+
+async def get_canned_message(
+    session: AsyncSession, *, org_id: int, user_id: int, message_id: int
+) -> CannedMessage:
+    """One message the caller may see; another author's private message is a 404."""
+    row = await session.scalar(
+        select(CannedMessage).where(
+            CannedMessage.id == message_id, CannedMessage.org_id == org_id, visible_to(user_id)
+        )
+    )
+    if row is None:
+        raise NotFound(f"canned message {message_id} not found")
+    return row
+
+
+async def _check_unique(
+    session: AsyncSession, *, org_id: int, scope: str, shortcut: str, exclude_id: int | None = None
+) -> None:
+    stmt = select(CannedMessage.id).where(
+        CannedMessage.org_id == org_id,
+        CannedMessage.scope_key == scope,
+        CannedMessage.shortcut_key == name_key(shortcut),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(CannedMessage.id != exclude_id)
+    if await session.scalar(stmt.limit(1)) is not None:
+        where = "public messages" if scope == PUBLIC else "your private messages"
+        raise conflict("shortcut", f"the shortcut {shortcut!r} is taken among {where}", RULE)
+
+
+async def do_create_canned_message(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    held: Collection[Permission],
+    shortcut: str,
+    text: str,
+    title: str = "",
+    visibility: str = PRIVATE,
+    active: bool = True,
+) -> CannedMessage:
+    """Add a canned message (R-Q-11) if the caller may manage that visibility (R-P-3)."""
+    _require(held, check_visibility(visibility))
+    clean_shortcut = check_shortcut(shortcut)
+    row = CannedMessage(
+        org_id=org_id,
+        shortcut=clean_shortcut,
+        shortcut_key=name_key(clean_shortcut),
+        title=check_title(title),
+        text=check_text(text),
+        visibility=visibility,
+        scope_key=scope_key(visibility, user_id),
+        owner_id=user_id,
+        active=active,
+    )
+    await _check_unique(session, org_id=org_id, scope=row.scope_key, shortcut=clean_shortcut)
+    session.add(row)
+    await commit_or_conflict(session, field="shortcut", message="this shortcut is taken", rule=RULE)
+    return row
+
+
+async def do_update_canned_message(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    held: Collection[Permission],
+    message_id: int,
+    changes: dict[str, Any],
+) -> CannedMessage:
+    """Edit shortcut, title, text, visibility or active (R-Q-11), under R-P-3.
+
+    Making a public message private moves it to the caller's own messages.
+    """
+    row = await get_canned_message(session, org_id=org_id, user_id=user_id, message_id=message_id)
+    _require(held, row.visibility)
+    visibility = row.visibility
+    if changes.get("visibility") is not None:
+        visibility = check_visibility(changes["visibility"])
+        _require(held, visibility)
+    shortcut = row.shortcut
+    if changes.get("shortcut") is not None:
+        shortcut = check_shortcut(changes["shortcut"])
+    title = check_title(changes["title"]) if changes.get("title") is not None else row.title
+    text = check_text(changes["text"]) if changes.get("text") is not None else row.text
+    owner_id = row.owner_id if visibility == row.visibility else user_id
+    scope = scope_key(visibility, owner_id if owner_id is not None else user_id)
+    await _check_unique(session, org_id=org_id, scope=scope, shortcut=shortcut, exclude_id=row.id)
+    row.shortcut, row.shortcut_key = shortcut, name_key(shortcut)
+    row.title, row.text = title, text
+    row.visibility, row.scope_key, row.owner_id = visibility, scope, owner_id
+    if changes.get("active") is not None:
+        row.active = bool(changes["active"])
+    await commit_or_conflict(session, field="shortcut", message="this shortcut is taken", rule=RULE)
+    return row
+
+
+async def do_delete_canned_message(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    held: Collection[Permission],
+    message_id: int,
+) -> None:
+    """Delete a canned message the caller may see and manage (R-Q-11, R-P-3)."""
+    row = await get_canned_message(session, org_id=org_id, user_id=user_id, message_id=message_id)
+    _require(held, row.visibility)
+    await session.delete(row)
+    await session.commit()
