@@ -1,0 +1,78 @@
+"""Schemas of departments (a tree) and groups of users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from guichet.api.schemas.common import Input, Output, rule_field
+
+MAX_IDS = 5000
+
+
+def patch_field(rule: str | None = None, **kwargs: Any) -> Any:
+    """An optional PATCH field: left out, nothing changes; an explicit null is refused."""
+    if rule is not None:
+        return rule_field(rule, None, **kwargs)
+    return Field(None, **kwargs)
+
+
+class DepartmentCreate(Input):
+    """A new department; names are unique in the whole organization, ignoring case."""
+
+    name: str = Field(min_length=1, max_length=200)
+    parent_id: int | None = None
+
+
+class DepartmentUpdate(Input):
+    """Fields to change; ``parent_id: null`` makes the department a root."""
+
+    name: str = patch_field(min_length=1, max_length=200)
+    parent_id: int | None = None
+
+
+class DepartmentRead(Output):
+    """A department."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DepartmentNode(DepartmentRead):
+    """A department with its sub-departments, ordered by name."""
+
+    children: list[DepartmentNode] = Field(default_factory=list)
+
+
+class GroupCreate(Input):
+    """A new group with its first members (users of the organization)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    user_ids: list[int] = Field(default_factory=list, max_length=MAX_IDS)
+
+
+class GroupUpdate(Input):
+    """Rename a group."""
+
+    name: str = patch_field(min_length=1, max_length=200)
+
+
+class GroupMembers(Input):
+    """The complete new list of a group's members."""
+
+    user_ids: list[int] = Field(max_length=MAX_IDS)
+
+
+class GroupRead(Output):
+    """A group and the ids of its members."""
+
+    id: int
+    name: str
+    member_ids: list[int]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,59 @@
+"""Schemas of users: roles (R-P-1), capacity (R-W-1), budget (R-X-8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.directory import patch_field
+from guichet.api.schemas.skills import UserSkillRead
+
+Role = Literal["administrator", "supervisor", "agent"]
+
+
+class UserCreate(Input):
+    """A new user; without a password they cannot log in until one is set."""
+
+    email: str = Field(min_length=3, max_length=320)
+    display_name: str = Field("", max_length=200)
+    password: str | None = Field(None, min_length=8, max_length=1024)
+    roles: list[Role] = rule_field("R-P-1", default_factory=lambda: ["agent"], max_length=3)
+    department_id: int | None = None
+    capacity: dict[str, int] = rule_field("R-W-1", default_factory=dict)
+    budget: int = rule_field("R-X-8", 100, ge=1, le=1000)
+
+
+class UserUpdate(Input):
+    """Fields to change; ``capacity`` changes the channels given and keeps the others."""
+
+    display_name: str = patch_field(min_length=1, max_length=200)
+    roles: list[Role] = patch_field("R-P-1", max_length=3)
+    department_id: int | None = None
+    capacity: dict[str, int] = patch_field("R-W-1")
+    budget: int = patch_field("R-X-8", ge=1, le=1000)
+    is_active: bool = patch_field()
+    password: str = patch_field(min_length=8, max_length=1024)
+
+
+class UserRead(Output):
+    """A user (never their password)."""
+
+    id: int
+    email: str
+    display_name: str
+    roles: list[str]
+    department_id: int | None
+    capacity: dict[str, int]
+    budget: int
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserDetail(UserRead):
+    """A user with the skills they hold and their proficiency (R-SK-3)."""
+
+    skills: list[UserSkillRead]
