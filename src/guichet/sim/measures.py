@@ -16,7 +16,7 @@ Definitions (the same as the analytics, see docs/simulation.md):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -85,6 +85,7 @@ class QueueTally:
         "wait_answered_sum",
         "waited",
         "waits",
+        "work_offered",
     )
 
     def __init__(self) -> None:
@@ -97,6 +98,8 @@ class QueueTally:
         self.wait_answered_sum = 0.0
         self.wait_all_sum = 0.0
         self.handle_sum = 0.0
+        #: Talk + wrap-up drawn for every offered contact (answered or not): the realized load.
+        self.work_offered = 0.0
         self.queue_length = 0
         self.max_queue_length = 0
         self.waits: list[float] = []
@@ -123,6 +126,36 @@ class QueueTally:
             "occupancy": occupancy,
             "max_queue_length": float(self.max_queue_length),
         }
+
+
+def merge_tallies(tallies: Iterable[QueueTally]) -> QueueTally:
+    """One tally for several queues: counts and sums added, waits pooled.
+
+    `max_queue_length` is left at the largest single-queue value; the simulator replaces it
+    with the largest number waiting in all queues at once.
+    """
+    total = QueueTally()
+    for t in tallies:
+        for name in _SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(t, name))
+        total.waits.extend(t.waits)
+        total.max_queue_length = max(total.max_queue_length, t.max_queue_length)
+    return total
+
+
+_SUMMED = (
+    "offered",
+    "answered",
+    "abandoned",
+    "waited",
+    "answered_within",
+    "abandoned_within",
+    "wait_answered_sum",
+    "wait_all_sum",
+    "handle_sum",
+    "work_offered",
+    "queue_length",
+)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -152,6 +185,33 @@ def estimate(values: Sequence[float]) -> Estimate:
         return Estimate(mean, mean, mean)
     var = math.fsum((v - mean) ** 2 for v in values) / (k - 1)
     half = t_quantile_995(k - 1) * math.sqrt(var / k)
+    return Estimate(mean, mean - half, mean + half)
+
+
+def controlled_estimate(
+    values: Sequence[float], controls: Sequence[float], control_mean: float
+) -> Estimate:
+    """Control-variate estimate: values corrected by a control whose true mean is known.
+
+    The realized offered load of each replication is the usual control (its expectation is
+    the configured load): ``y - β·(x - E[x])`` with β fitted by least squares, and a 99%
+    interval from the regression residuals with k - 2 degrees of freedom (needs k >= 3).
+    """
+    k = len(values)
+    if k != len(controls) or k < 3:
+        raise ValueError("need at least 3 paired values")
+    my = math.fsum(values) / k
+    mx = math.fsum(controls) / k
+    sxx = math.fsum((x - mx) ** 2 for x in controls)
+    if sxx == 0:
+        return estimate(values)
+    beta = math.fsum((x - mx) * (y - my) for x, y in zip(controls, values, strict=True)) / sxx
+    mean = my - beta * (mx - control_mean)
+    resid = math.fsum(
+        (y - my - beta * (x - mx)) ** 2 for x, y in zip(controls, values, strict=True)
+    )
+    var = resid / (k - 2) * (1.0 / k + (mx - control_mean) ** 2 / sxx)
+    half = t_quantile_995(k - 2) * math.sqrt(var)
     return Estimate(mean, mean - half, mean + half)
 
 

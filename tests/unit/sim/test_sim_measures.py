@@ -10,6 +10,7 @@ import pytest
 from guichet.sim.measures import (
     MEASURE_KEYS,
     QueueTally,
+    controlled_estimate,
     estimate,
     percentile,
     summarize,
@@ -87,3 +88,16 @@ def test_r_x_1_summarize_over_replications() -> None:
     assert summary["offered"].low < 101.5 < summary["offered"].high
     assert summary["occupancy"].low == summary["occupancy"].high == 0.5
     assert all(math.isfinite(e.mean) for e in summary.values())
+
+
+def test_r_x_1_control_variate_tightens_the_interval() -> None:
+    """A value driven by a control with a known mean: the corrected interval is tighter."""
+    rng = Random(4)
+    controls = [rng.gauss(100.0, 5.0) for _ in range(20)]
+    values = [3.0 * x + rng.gauss(0.0, 1.0) for x in controls]
+    plain = estimate(values)
+    corrected = controlled_estimate(values, controls, 100.0)
+    assert corrected.contains(300.0)
+    assert (corrected.high - corrected.low) < (plain.high - plain.low) / 5
+    with pytest.raises(ValueError):
+        controlled_estimate([1.0, 2.0], [1.0, 2.0], 1.5)
