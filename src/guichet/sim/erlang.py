@@ -75,6 +75,8 @@ class ErlangC:
             "asa_s": self.asa_s,
             "avg_wait_s": self.asa_s,
             "service_level": self.service_level,
+            "service_level_of_answered": self.service_level,
+            "service_level_with_abandons": self.service_level,
             "abandon_rate": 0.0,
             "occupancy": self.occupancy,
         }

@@ -44,6 +44,8 @@ class ErlangA:
             "asa_s": self.asa_s,
             "avg_wait_s": self.avg_wait_s,
             "service_level": self.service_level,
+            "service_level_of_answered": self.service_level_of_answered,
+            "service_level_with_abandons": self.service_level_with_abandons,
             "abandon_rate": self.abandon_rate,
             "occupancy": self.occupancy,
         }
