@@ -243,3 +243,4 @@ async def test_organizations_do_not_see_each_others_campaigns(
     body = {"agents": [org_b.admin_id], "supervisors": []}
     problem(await world.client.put(f"{url}/members", json=body, headers=org_b.admin), 404)
     assert (await world.client.get(url, headers=org_a.admin)).json() == c
+    problem(await world.client.get(f"{URL}/{2**40}", headers=org_a.admin), 404)

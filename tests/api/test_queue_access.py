@@ -142,3 +142,17 @@ async def test_organizations_do_not_see_each_others_queues(
     assert (await world.client.get(url, headers=org_a.admin)).json() == q
     nxt = await world.client.get(f"{URL}/next-extension", headers=org_b.admin)
     assert nxt.json() == {"extension": "1000"}
+
+
+async def test_ids_beyond_storage_are_unknown(world: World, org_a: Org) -> None:
+    """Ids no row can have answer like unknown ids (404 / 422), on every database."""
+    q = await make(world, org_a, name="Q")
+    huge = 2**40
+    problem(await world.client.get(f"{URL}/{huge}", headers=org_a.admin), 404)
+    body = {"agents": [huge], "supervisors": []}
+    r = await world.client.put(f"{URL}/{q['id']}/members", json=body, headers=org_a.admin)
+    assert expect(r, 422, "R-Q-2")["field"] == "agents"
+    r = await world.client.post(
+        URL, json={"kind": "call", "name": "S", "skill_id": huge}, headers=org_a.admin
+    )
+    assert expect(r, 422, "R-Q-4")["field"] == "skill_id"

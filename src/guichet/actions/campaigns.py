@@ -19,6 +19,7 @@ from guichet.actions.queue_rules import (
     check_name,
     check_number_types,
     check_ranges,
+    storable_id,
 )
 from guichet.errors import NotFound, conflict, invalid
 from guichet.persistence.models import Campaign, CampaignMember
@@ -186,6 +187,8 @@ async def get_campaign(
     session: AsyncSession, *, org_id: int, campaign_id: int, supervisor_id: int | None = None
 ) -> Campaign:
     """One campaign; 404 when missing, elsewhere, or outside ``supervisor_id``'s (R-P-2)."""
+    if not storable_id(campaign_id):
+        raise NotFound(f"campaigns {campaign_id} not found")
     campaign = await get_in_org(session, Campaign, campaign_id, org_id)
     if supervisor_id is not None:
         found = select(Campaign.id).where(Campaign.id == campaign.id, _supervised(supervisor_id))

@@ -22,6 +22,9 @@ from guichet.routing.callback import (
 from guichet.routing.numbers import NumberType, is_valid_caller_id, normalize
 
 MAX_NAME = 100
+#: Ids are 32-bit integers in the tables; a larger id cannot exist (and PostgreSQL would refuse
+#: to bind it), so it is answered as unknown rather than sent to the database.
+MAX_ID = 2**31 - 1
 #: Number types a queue callback or a campaign may dial (R-Q-3, R-Q-6).
 NUMBER_TYPES = (
     NumberType.MOBILE,
@@ -45,6 +48,11 @@ _POLICY_FIELDS = {
     "caller_id": "callback_caller_id",
     "allowed_number_types": "callback_number_types",
 }
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 to 2**31 - 1)."""
+    return 1 <= value <= MAX_ID
 
 
 def check_name(name: Any, rule: str) -> str:
@@ -147,8 +155,9 @@ async def check_members(
             raise invalid(field, "a user is listed twice", rule)
         if not ids:
             continue
+        storable = [i for i in ids if storable_id(i)]
         rows = await session.execute(
-            select(User.id, User.roles).where(User.org_id == org_id, User.id.in_(ids))
+            select(User.id, User.roles).where(User.org_id == org_id, User.id.in_(storable))
         )
         roles: dict[int, list[str]] = {row.id: row.roles for row in rows}
         unknown = [i for i in ids if i not in roles]

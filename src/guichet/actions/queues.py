@@ -14,6 +14,7 @@ from guichet.actions.queue_rules import (
     check_members,
     check_name,
     check_ranges,
+    storable_id,
     threshold_seconds,
 )
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
@@ -123,7 +124,7 @@ async def check_queue(
     skill_id = state["skill_id"]
     if skill_id is not None:
         found = select(Skill.id).where(Skill.id == skill_id, Skill.org_id == org_id)
-        if await session.scalar(found) is None:
+        if not storable_id(skill_id) or await session.scalar(found) is None:
             raise invalid("skill_id", "unknown id in this organization", "R-Q-4")
     return state
 
@@ -211,6 +212,8 @@ async def get_queue(
     session: AsyncSession, *, org_id: int, queue_id: int, supervisor_id: int | None = None
 ) -> Queue:
     """One queue of the organization; 404 when missing or outside ``supervisor_id``'s (R-P-2)."""
+    if not storable_id(queue_id):
+        raise NotFound(f"queues {queue_id} not found")
     queue = await get_in_org(session, Queue, queue_id, org_id)
     if supervisor_id is not None:
         found = select(Queue.id).where(Queue.id == queue.id, _supervised(supervisor_id))
