@@ -112,6 +112,8 @@ async def test_r_q_11_lookup_by_shortcut_gives_own_private_first(world: World, o
     listed = [(m["visibility"], m["shortcut"]) for m in await _list(world, alice)]
     assert listed == [("private", "/HI"), ("private", "/hint"), ("public", "/hi")]
     assert [m["shortcut"] for m in await _list(world, alice, q="IN")] == ["/hint"]
+    await _create(world, alice, "/x", "Opening hours", title="Opening HOURS")
+    assert [m["shortcut"] for m in await _list(world, alice, q="hours")] == ["/x"]
     assert [m["id"] for m in await _list(world, alice, visibility="public")] == [public["id"]]
 
 

@@ -110,6 +110,19 @@ async def test_r_q_9_non_latin_letters_refused(world: World, org_a: Org, name: s
     assert body["rule"] == "R-Q-9" and "Latin" in body["detail"]
 
 
+async def test_r_q_9_rename_follows_the_same_rules(world: World, org_a: Org) -> None:
+    """R-Q-9: a rename is checked like a new name; read-only fields cannot be sent."""
+    reason = await _create(world, org_a.admin, "Lunch")
+    url = f"{URL}/{reason['id']}"
+    for name in ["Bad\tname", "Пауза", " ", "x" * 256]:
+        body = problem(await world.client.patch(url, json={"name": name}, headers=org_a.admin), 422)
+        assert body["rule"] == "R-Q-9", (name, body)
+    sneaky = await world.client.patch(url, json={"is_system": True}, headers=org_a.admin)
+    problem(sneaky, 422)
+    after = (await world.client.get(url, headers=org_a.admin)).json()
+    assert after["name"] == "Lunch" and after["is_system"] is False
+
+
 async def test_r_q_9_names_are_trimmed_and_normalised(world: World, org_a: Org) -> None:
     """R-Q-9: surrounding spaces are dropped; composed and decomposed accents are one name."""
     assert (await _create(world, org_a.admin, "  Café  "))["name"] == "Café"

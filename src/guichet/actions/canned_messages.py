@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.catalog_text import clean_body, clean_name, first_control, name_contains
@@ -99,7 +99,8 @@ async def list_canned_messages(
     if active is not None:
         stmt = stmt.where(CannedMessage.active == active)
     if q:
-        stmt = stmt.where(name_contains(CannedMessage.shortcut_key, q))
+        in_title = func.lower(CannedMessage.title).contains(q.lower(), autoescape=True)
+        stmt = stmt.where(or_(name_contains(CannedMessage.shortcut_key, q), in_title))
     private_first = case((CannedMessage.visibility == PRIVATE, 0), else_=1)
     order = (private_first, CannedMessage.shortcut_key, CannedMessage.id)
     return (await session.scalars(stmt.order_by(*order))).all()

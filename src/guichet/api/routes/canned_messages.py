@@ -36,7 +36,9 @@ async def list_canned_messages(
     ),
     visibility: Literal["public", "private"] | None = Query(None),
     active: bool | None = Query(None, description="only active (true) or inactive (false)"),
-    q: str | None = Query(None, max_length=64, description="shortcut contains (case ignored)"),
+    q: str | None = Query(
+        None, max_length=64, description="shortcut or title contains (case ignored)"
+    ),
 ) -> list[CannedMessageRead]:
     """R-Q-11: the caller's private messages, then the public ones, by shortcut."""
     rows = await actions.list_canned_messages(
