@@ -140,6 +140,9 @@ async def test_r_q_2_chat_queue_channels_and_no_extension(world: World, org_a: O
         f"{URL}/{chat['id']}", json={"channel_types": ["email", "social"]}, headers=org_a.admin
     )
     assert r.json()["channel_types"] == ["email", "social"]
+    await make(world, org_a, name="Phone")
+    chats = await world.client.get(URL, params={"kind": "chat"}, headers=org_a.admin)
+    assert [q["name"] for q in chats.json()] == ["Multi", "Web"]
     r = await world.client.patch(f"{URL}/{chat['id']}", json={"kind": "call"}, headers=org_a.admin)
     problem(r, 422)
 
