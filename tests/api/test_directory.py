@@ -184,3 +184,18 @@ async def test_supervisor_reads_but_cannot_change_directory(world: World, org_a:
     assert (await world.client.get(GROUPS, headers=sam)).status_code == 200
     problem(await world.client.post(DEPTS, json={"name": "X"}, headers=sam), 403)
     problem(await world.client.post(GROUPS, json={"name": "X"}, headers=sam), 403)
+
+
+async def test_ids_no_row_can_have_are_unknown(world: World, org_a: Org) -> None:
+    """Ids beyond 32 bits answer 404/422, never a database error."""
+    huge = 2**40
+    for url in [f"{DEPTS}/{huge}", f"{GROUPS}/{huge}"]:
+        problem(await world.client.get(url, headers=org_a.admin), 404)
+        problem(await world.client.delete(url, headers=org_a.admin), 404)
+    r = await world.client.post(DEPTS, json={"name": "X", "parent_id": huge}, headers=org_a.admin)
+    assert problem(r, 422)["field"] == "parent_id"
+    group = await post(world, org_a, GROUPS, name="Team")
+    r = await world.client.put(
+        f"{GROUPS}/{group['id']}/members", json={"user_ids": [huge]}, headers=org_a.admin
+    )
+    assert problem(r, 422)["field"] == "user_ids"

@@ -322,3 +322,31 @@ async def test_r_sk_3_deleting_a_skill_removes_its_grants(world: World, org_a: O
         await world.client.delete(f"{SKILLS}/{one['id']}", headers=org_a.admin)
     ).status_code == 204
     assert await grants_of(world, org_a, alice) == {two["id"]: 3}
+
+
+async def test_ids_no_row_can_have_are_unknown(world: World, org_a: Org) -> None:
+    """Ids beyond 32 bits (or below 1) answer 404/422, never a database error."""
+    await world.user(org_a, "alice")
+    alice, huge = org_a.users["alice"], 2**40
+    skill = await mk(world, org_a, "One")
+    for bad in [huge, 0, -1]:
+        problem(await world.client.get(f"{SKILLS}/{bad}", headers=org_a.admin), 404)
+        problem(await world.client.get(f"{SKILLS}/{bad}/descendants", headers=org_a.admin), 404)
+        problem(
+            await world.client.put(f"/api/v1/users/{bad}/skills", json=[], headers=org_a.admin), 404
+        )
+    r = await world.client.patch(
+        f"{SKILLS}/{skill['id']}", json={"parent_id": huge}, headers=org_a.admin
+    )
+    assert problem(r, 422)["field"] == "parent_id"
+    body = {"user_ids": [alice, huge], "skills": [{"skill_id": skill["id"]}]}
+    assert (
+        problem(await world.client.post(f"{SKILLS}/grants", json=body, headers=org_a.admin), 422)[
+            "field"
+        ]
+        == "user_ids"
+    )
+    r = await world.client.put(
+        f"/api/v1/users/{alice}/skills", json=[{"skill_id": huge}], headers=org_a.admin
+    )
+    assert problem(r, 422)["field"] == "skill_id"

@@ -310,3 +310,19 @@ async def test_r_p_2_supervisor_views_but_cannot_manage_users(world: World, org_
         f"{USERS}/{sam_id}", json={"roles": ["administrator"]}, headers=sam
     )
     problem(r, 403)
+
+
+async def test_ids_no_row_can_have_are_unknown(world: World, org_a: Org) -> None:
+    """Ids beyond 32 bits answer 404/422, never a database error."""
+    huge = 2**40
+    problem(await world.client.get(f"{USERS}/{huge}", headers=org_a.admin), 404)
+    problem(await world.client.patch(f"{USERS}/{huge}", json={}, headers=org_a.admin), 404)
+    problem(await world.client.delete(f"{USERS}/{huge}", headers=org_a.admin), 404)
+    for param in ["skill_id", "department_id"]:
+        r = await world.client.get(USERS, params={param: huge}, headers=org_a.admin)
+        assert problem(r, 422)["field"] == param
+    body = {"email": "c@alpha.test", "department_id": huge}
+    assert (
+        problem(await world.client.post(USERS, json=body, headers=org_a.admin), 422)["field"]
+        == "department_id"
+    )

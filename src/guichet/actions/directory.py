@@ -10,13 +10,28 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, name_key
-from guichet.errors import Conflict, conflict, invalid
+from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.errors import Conflict, NotFound, conflict, invalid
 from guichet.persistence.models import Department, Group, User, group_members
 
 T = TypeVar("T")
 NAME_MAX = 200
 _CONTROL = frozenset({"Cc", "Zl", "Zp"})
+# Ids are 32-bit integers in the tables: a larger one cannot exist, and PostgreSQL would refuse
+# to bind it, so it is answered as unknown without asking the database.
+MAX_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 to 2**31 - 1)."""
+    return 1 <= value <= MAX_ID
+
+
+async def load_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
+    """One row of the caller's organization, or 404 (also for ids no row can have)."""
+    if not storable_id(obj_id):
+        raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
+    return await get_in_org(session, model, obj_id, org_id)
 
 
 @dataclass
@@ -90,8 +105,11 @@ async def check_ids_in_org(
     wanted = sorted(set(ids))
     if not wanted:
         return []
+    storable = [i for i in wanted if storable_id(i)]
     found = set(
-        await session.scalars(select(model.id).where(model.org_id == org_id, model.id.in_(wanted)))
+        await session.scalars(
+            select(model.id).where(model.org_id == org_id, model.id.in_(storable))
+        )
     )
     missing = [i for i in wanted if i not in found]
     if missing:
