@@ -33,6 +33,7 @@ from guichet.flows import (
     WeeklySchedule,
     flow_from_dict,
     flow_to_dict,
+    outputs,
     step,
     validate_flow,
 )
@@ -43,10 +44,13 @@ SCHEDULE = WeeklySchedule("Europe/Paris", {"mon": (("09:00", "17:00"),)}, frozen
 
 @st.composite
 def flows(draw: st.DrawFn) -> Flow:
-    """Random graphs biased towards wired ones: targets are mostly existing non-entry nodes."""
-    count = draw(st.integers(min_value=1, max_value=8))
+    """Random graphs, half of them fully wired, pruned to what the entry reaches (so that
+    many pass validation and the walker is exercised on them)."""
+    count = draw(st.integers(min_value=1, max_value=10))
     ids = [f"n{i}" for i in range(1, count + 1)]
-    target = st.one_of(st.sampled_from(ids), st.sampled_from(ids), st.just(None), st.just("x"))
+    wired = st.sampled_from(ids)
+    broken = draw(st.booleans())
+    target = st.one_of(wired, wired, st.just(None), st.just("x")) if broken else wired
 
     def t() -> str | None:
         return draw(target)
@@ -74,6 +78,14 @@ def flows(draw: st.DrawFn) -> Flow:
         else:
             node = HangupNode(id=node_id)
         nodes[node_id] = node
+    if draw(st.booleans()):
+        seen, stack = {"n0"}, ["n0"]
+        while stack:
+            for _, nxt in outputs(nodes[stack.pop()]):
+                if nxt in nodes and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        nodes = {k: v for k, v in nodes.items() if k in seen}
     return Flow("f", "f", nodes)
 
 
