@@ -104,3 +104,11 @@ async def test_unknown_body_field_is_refused(world: World, org_a: Org) -> None:
     )
     body = problem(r, 422)
     assert body["errors"][0]["field"] == "owner_id"
+
+
+async def test_out_of_range_ids_are_404_not_500(world: World, org_a: Org) -> None:
+    """Ids beyond 32 bits cannot exist: 404 on every engine, never a driver error."""
+    huge = 2**40
+    problem(await world.client.delete(f"/api/v1/me/tokens/{huge}", headers=org_a.admin), 404)
+    problem(await world.client.get(f"/api/v1/queues/{huge}", headers=org_a.admin), 404)
+    problem(await world.client.get(f"/api/v1/skills/{huge}", headers=org_a.admin), 404)

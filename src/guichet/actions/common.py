@@ -18,6 +18,15 @@ class _OrgRow(Protocol):
 
 T = TypeVar("T")
 
+# Ids are 32-bit integers on every engine; anything outside cannot exist (and PostgreSQL
+# drivers refuse to bind it), so it is answered like any unknown id.
+MAX_ID = 2**31 - 1
+
+
+def is_valid_id(obj_id: int) -> bool:
+    """True when ``obj_id`` could be a row id."""
+    return 1 <= obj_id <= MAX_ID
+
 
 def name_key(name: str) -> str:
     """The case-insensitive key under which names are unique (R-SK-1, R-Q-9...)."""
@@ -26,6 +35,8 @@ def name_key(name: str) -> str:
 
 async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
     """Load one row of the caller's organization, or raise 404 (never 403: no leak)."""
+    if not is_valid_id(obj_id):
+        raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
     table: Any = model
     row: T | None = await session.scalar(
         select(table).where(table.id == obj_id, table.org_id == org_id)
