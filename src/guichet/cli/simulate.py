@@ -101,12 +101,14 @@ def simulate(
     patience: Annotated[
         float | None, typer.Option(help="Mean patience, seconds (exponential); none if unset.")
     ] = None,
-    hours: Annotated[float | None, typer.Option(help="Simulated hours per replication.")] = None,
+    hours: Annotated[
+        float | None, typer.Option(help="Hours per replication [default: 8, or the scenario's].")
+    ] = None,
     warmup: Annotated[float, typer.Option(help="Hours not measured at the start.")] = 0.0,
     replications: Annotated[int, typer.Option(help="Independent replications.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 1,
     sl_threshold: Annotated[
-        float | None, typer.Option(help="Service-level threshold T, seconds.")
+        float | None, typer.Option(help="Threshold T, seconds [default: 20, or the scenario's].")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[
