@@ -125,6 +125,15 @@ agents:
     assert "calls" in table.stdout and "chats" in table.stdout
 
 
+def test_r_q_4_simulate_strategy_flag() -> None:
+    """--strategy picks the R-Q-4 strategy; identical agents under FIFO wait the same."""
+    base = ["simulate", *FLAGS, "--hours", "10", "--replications", "2", "--json"]
+    idle = _json([*base, "--strategy", "longest_idle"])
+    robin = _json([*base, "--strategy", "round_robin"])
+    assert idle["asa_s"] == robin["asa_s"]
+    assert runner.invoke(_app(), [*base, "--strategy", "fastest"]).exit_code == 2
+
+
 def test_r_x_1_simulate_refuses_bad_input(tmp_path: Path) -> None:
     """Clear errors and exit code 2 for missing flags or an invalid scenario."""
     missing = runner.invoke(_app(), ["simulate", "--agents", "3"])

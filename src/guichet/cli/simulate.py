@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from guichet.domain.enums import Strategy
+
 if TYPE_CHECKING:
     from guichet.sim.run import SimulationReport
     from guichet.sim.scenario import Scenario
@@ -83,8 +85,11 @@ def _table(report: SimulationReport, erlang: dict[str, Any] | None) -> Table:
     for key, label, fmt in _ROWS:
         est = report.overall[key]
         row = [label, fmt.format(est.mean), f"{fmt.format(est.low)} – {fmt.format(est.high)}"]
-        if multi:
-            row += [fmt.format(report.queues[q][key].mean) for q in report.queues]
+        if multi:  # occupancy is of all agents together: not repeated per queue
+            row += [
+                "" if key == "occupancy" else fmt.format(report.queues[q][key].mean)
+                for q in report.queues
+            ]
         if erlang is not None and erlang.get("applies"):
             row.append(fmt.format(erlang[key]) if key in erlang else "")
         table.add_row(*row)
@@ -105,6 +110,9 @@ def simulate(
         float | None, typer.Option(help="Hours per replication [default: 8, or the scenario's].")
     ] = None,
     warmup: Annotated[float, typer.Option(help="Hours not measured at the start.")] = 0.0,
+    strategy: Annotated[
+        Strategy, typer.Option(help="Distribution strategy (R-Q-4), single-queue case.")
+    ] = Strategy.LONGEST_IDLE,
     replications: Annotated[int, typer.Option(help="Independent replications.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 1,
     sl_threshold: Annotated[
@@ -150,6 +158,7 @@ def simulate(
                 hours=8.0 if hours is None else hours,
                 warmup_hours=warmup,
                 sl_threshold_s=threshold,
+                strategy=strategy,
             )
             erlang = single_queue_predictions(
                 agents=agents,
