@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import is_valid_id
+from guichet.actions.common import storable_id
 from guichet.errors import NotFound, Unauthorized
 from guichet.persistence.models import AuthToken, User, utcnow
 from guichet.security import Passwords, new_token, token_digest
@@ -99,7 +99,7 @@ async def list_api_tokens(session: AsyncSession, *, user_id: int) -> list[AuthTo
 
 async def do_revoke_api_token(session: AsyncSession, *, user_id: int, token_id: int) -> None:
     """Revoke one of the caller's API tokens (404 for anyone else's)."""
-    row = await session.get(AuthToken, token_id) if is_valid_id(token_id) else None
+    row = await session.get(AuthToken, token_id) if storable_id(token_id) else None
     if row is None or row.user_id != user_id or row.kind != API or row.revoked_at is not None:
         raise NotFound(f"token {token_id} not found")
     row.revoked_at = utcnow()

@@ -12,14 +12,13 @@ from zoneinfo import available_timezones
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict, get_in_org, name_key, storable_id
 from guichet.actions.queue_rules import (
     check_e164,
     check_members,
     check_name,
     check_number_types,
     check_ranges,
-    storable_id,
 )
 from guichet.errors import NotFound, conflict, invalid
 from guichet.persistence.models import Campaign, CampaignMember

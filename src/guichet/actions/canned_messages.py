@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.catalog_text import clean_body, clean_name, first_control, name_contains
 from guichet.actions.common import commit_or_conflict, name_key
+from guichet.actions.text import clean_body, clean_name, first_control, name_contains
 from guichet.authz import Permission
 from guichet.errors import Forbidden, NotFound, conflict, invalid
 from guichet.persistence.models import CannedMessage

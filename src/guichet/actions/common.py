@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.errors import Conflict, NotFound
+from guichet.errors import Conflict, NotFound, invalid
 
 
 class _OrgRow(Protocol):
@@ -23,7 +24,7 @@ T = TypeVar("T")
 MAX_ID = 2**31 - 1
 
 
-def is_valid_id(obj_id: int) -> bool:
+def storable_id(obj_id: int) -> bool:
     """True when ``obj_id`` could be a row id."""
     return 1 <= obj_id <= MAX_ID
 
@@ -35,7 +36,7 @@ def name_key(name: str) -> str:
 
 async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
     """Load one row of the caller's organization, or raise 404 (never 403: no leak)."""
-    if not is_valid_id(obj_id):
+    if not storable_id(obj_id):
         raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
     table: Any = model
     row: T | None = await session.scalar(
@@ -63,3 +64,26 @@ async def commit_or_conflict(
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict(message, field=field, rule=rule, code="duplicate") from exc
+
+
+async def check_ids_in_org(
+    session: AsyncSession, model: type[Any], *, org_id: int, ids: Iterable[int], field: str
+) -> list[int]:
+    """The distinct ids, sorted, all rows of the organization; 422 naming ``field`` otherwise.
+
+    Ids found in request bodies are checked like path ids: an id of another organization is
+    reported exactly like one that does not exist.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    storable = [i for i in wanted if storable_id(i)]
+    found = set(
+        await session.scalars(
+            select(model.id).where(model.org_id == org_id, model.id.in_(storable))
+        )
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise invalid(field, f"unknown id in this organization: {missing}")
+    return wanted

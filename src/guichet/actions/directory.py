@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -10,28 +9,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
-from guichet.errors import Conflict, NotFound, conflict, invalid
+from guichet.actions.common import check_ids_in_org, commit_or_conflict, name_key
+from guichet.actions.text import clean_name
+from guichet.errors import Conflict, conflict, invalid
 from guichet.persistence.models import Department, Group, User, group_members
 
 T = TypeVar("T")
 NAME_MAX = 200
-_CONTROL = frozenset({"Cc", "Zl", "Zp"})
-# Ids are 32-bit integers in the tables: a larger one cannot exist, and PostgreSQL would refuse
-# to bind it, so it is answered as unknown without asking the database.
-MAX_ID = 2**31 - 1
-
-
-def storable_id(value: int) -> bool:
-    """Whether ``value`` can be the id of a row (1 to 2**31 - 1)."""
-    return 1 <= value <= MAX_ID
-
-
-async def load_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
-    """One row of the caller's organization, or 404 (also for ids no row can have)."""
-    if not storable_id(obj_id):
-        raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
-    return await get_in_org(session, model, obj_id, org_id)
 
 
 @dataclass
@@ -46,12 +30,7 @@ def check_name(
     name: str, *, field: str = "name", max_length: int = NAME_MAX, rule: str | None = None
 ) -> str:
     """A stripped name of 1..max_length characters without control characters."""
-    clean = name.strip()
-    if not 1 <= len(clean) <= max_length:
-        raise invalid(field, f"between 1 and {max_length} characters", rule)
-    if any(unicodedata.category(c) in _CONTROL for c in clean):
-        raise invalid(field, "control characters are not allowed", rule)
-    return clean
+    return clean_name(name, field=field, rule=rule, max_length=max_length)
 
 
 def creates_cycle(parents: Mapping[int, int | None], node_id: int, new_parent: int) -> bool:
@@ -96,25 +75,6 @@ def build_forest(
         else:
             roots.append(node)
     return roots
-
-
-async def check_ids_in_org(
-    session: AsyncSession, model: type[Any], *, org_id: int, ids: Iterable[int], field: str
-) -> list[int]:
-    """The distinct ids, sorted, all rows of the organization; 422 naming ``field`` otherwise."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return []
-    storable = [i for i in wanted if storable_id(i)]
-    found = set(
-        await session.scalars(
-            select(model.id).where(model.org_id == org_id, model.id.in_(storable))
-        )
-    )
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise invalid(field, f"unknown id in this organization: {missing}")
-    return wanted
 
 
 async def _check_name_free(

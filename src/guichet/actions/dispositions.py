@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.catalog_text import clean_name, first_control, name_contains
 from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.text import clean_name, first_control, name_contains
 from guichet.errors import conflict, invalid
 from guichet.persistence.models import Disposition
 

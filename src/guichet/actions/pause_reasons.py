@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.catalog_text import clean_name, name_contains
 from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.text import clean_name, name_contains
 from guichet.errors import Conflict, conflict, invalid
 from guichet.persistence.models import PauseReason
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.common import storable_id
+from guichet.actions.text import clean_name
 from guichet.authz import ADMINISTRATOR, AGENT, SUPERVISOR, CCPermissions
 from guichet.domain import QueueKind
 from guichet.errors import invalid
@@ -22,9 +23,6 @@ from guichet.routing.callback import (
 from guichet.routing.numbers import NumberType, is_valid_caller_id, normalize
 
 MAX_NAME = 100
-#: Ids are 32-bit integers in the tables; a larger id cannot exist (and PostgreSQL would refuse
-#: to bind it), so it is answered as unknown rather than sent to the database.
-MAX_ID = 2**31 - 1
 #: Number types a queue callback or a campaign may dial (R-Q-3, R-Q-6).
 NUMBER_TYPES = (
     NumberType.MOBILE,
@@ -50,19 +48,11 @@ _POLICY_FIELDS = {
 }
 
 
-def storable_id(value: int) -> bool:
-    """Whether ``value`` can be the id of a row (1 to 2**31 - 1)."""
-    return 1 <= value <= MAX_ID
-
-
 def check_name(name: Any, rule: str) -> str:
     """A display name: 1 to 100 characters once trimmed, no control characters."""
-    text = name.strip() if isinstance(name, str) else ""
-    if not text or len(text) > MAX_NAME:
+    if not isinstance(name, str):
         raise invalid("name", f"a name of 1 to {MAX_NAME} characters is needed", rule)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise invalid("name", "control characters are not allowed", rule)
-    return text
+    return clean_name(name, field="name", rule=rule, max_length=MAX_NAME)
 
 
 def check_ranges(state: Mapping[str, Any]) -> None:

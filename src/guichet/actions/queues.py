@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict, get_in_org, name_key, storable_id
 from guichet.actions.queue_rules import (
     check_callback,
     check_members,
     check_name,
     check_ranges,
-    storable_id,
     threshold_seconds,
 )
 from guichet.domain import Channel, QueueKind, QueueType, Strategy

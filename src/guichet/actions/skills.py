@@ -10,15 +10,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, name_key
+from guichet.actions.common import check_ids_in_org, commit_or_conflict, get_in_org, name_key
 from guichet.actions.directory import (
     Node,
     build_forest,
-    check_ids_in_org,
     check_name,
     creates_cycle,
     descendant_ids,
-    load_in_org,
 )
 from guichet.errors import Conflict, conflict, invalid
 from guichet.persistence.models import Queue, Skill, User, UserSkill
@@ -82,7 +80,7 @@ async def skill_tree(session: AsyncSession, *, org_id: int) -> list[Node[Skill]]
 
 async def qualifying_skill_ids(session: AsyncSession, *, org_id: int, skill_id: int) -> list[int]:
     """R-SK-2: the skills whose holders may serve S: S itself, then its descendants."""
-    await load_in_org(session, Skill, skill_id, org_id)
+    await get_in_org(session, Skill, skill_id, org_id)
     parents = await skill_parents(session, org_id=org_id)
     return [skill_id, *descendant_ids(parents, skill_id)]
 
@@ -217,7 +215,7 @@ async def user_skills(
     session: AsyncSession, *, org_id: int, user_id: int
 ) -> list[tuple[Skill, int]]:
     """The skills a user holds with their proficiency, ordered by skill name."""
-    await load_in_org(session, User, user_id, org_id)
+    await get_in_org(session, User, user_id, org_id)
     rows = await session.execute(
         select(Skill, UserSkill.proficiency)
         .join(UserSkill, UserSkill.skill_id == Skill.id)
@@ -244,7 +242,7 @@ async def do_set_user_skills(
     session: AsyncSession, *, org_id: int, user_id: int, grants: Iterable[tuple[int, int | None]]
 ) -> list[tuple[Skill, int]]:
     """R-SK-3: replace every skill a user holds with ``grants`` (skill id, proficiency)."""
-    await load_in_org(session, User, user_id, org_id)
+    await get_in_org(session, User, user_id, org_id)
     wanted = _check_grants(grants, "")
     await check_ids_in_org(session, Skill, org_id=org_id, ids=wanted, field="skill_id")
     await session.execute(delete(UserSkill).where(UserSkill.user_id == user_id))

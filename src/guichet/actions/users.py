@@ -9,7 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.directory import check_ids_in_org, check_name
+from guichet.actions.common import check_ids_in_org
+from guichet.actions.directory import check_name
 from guichet.authz import ADMINISTRATOR, ROLES
 from guichet.domain import Channel
 from guichet.errors import Conflict, Forbidden, conflict, invalid

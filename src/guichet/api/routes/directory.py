@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions import directory as actions
+from guichet.actions.common import get_in_org
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.schemas.directory import (
     DepartmentCreate,
@@ -61,7 +62,7 @@ async def read_department(
     department_id: int, principal: Viewer, session: SessionDep
 ) -> DepartmentRead:
     """One department."""
-    row = await actions.load_in_org(session, Department, department_id, principal.org_id)
+    row = await get_in_org(session, Department, department_id, principal.org_id)
     return DepartmentRead.model_validate(row)
 
 
@@ -70,7 +71,7 @@ async def update_department(
     department_id: int, body: DepartmentUpdate, principal: Manager, session: SessionDep
 ) -> DepartmentRead:
     """Rename or move a department; a parent that would make a cycle is refused (422)."""
-    row = await actions.load_in_org(session, Department, department_id, principal.org_id)
+    row = await get_in_org(session, Department, department_id, principal.org_id)
     row = await actions.do_save_department(
         session,
         org_id=principal.org_id,
@@ -83,7 +84,7 @@ async def update_department(
 @router.delete("/departments/{department_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_department(department_id: int, principal: Manager, session: SessionDep) -> None:
     """Delete a department without sub-departments (409 otherwise); its users keep none."""
-    row = await actions.load_in_org(session, Department, department_id, principal.org_id)
+    row = await get_in_org(session, Department, department_id, principal.org_id)
     await actions.do_delete_department(session, department=row)
 
 
@@ -127,9 +128,7 @@ async def create_group(body: GroupCreate, principal: Manager, session: SessionDe
 @router.get("/groups/{group_id}", response_model=GroupRead)
 async def read_group(group_id: int, principal: Viewer, session: SessionDep) -> GroupRead:
     """One group and its members."""
-    return await _group(
-        session, await actions.load_in_org(session, Group, group_id, principal.org_id)
-    )
+    return await _group(session, await get_in_org(session, Group, group_id, principal.org_id))
 
 
 @router.patch("/groups/{group_id}", response_model=GroupRead)
@@ -137,7 +136,7 @@ async def update_group(
     group_id: int, body: GroupUpdate, principal: Manager, session: SessionDep
 ) -> GroupRead:
     """Rename a group."""
-    group = await actions.load_in_org(session, Group, group_id, principal.org_id)
+    group = await get_in_org(session, Group, group_id, principal.org_id)
     group = await actions.do_save_group(
         session,
         org_id=principal.org_id,
@@ -152,7 +151,7 @@ async def replace_members(
     group_id: int, body: GroupMembers, principal: Manager, session: SessionDep
 ) -> GroupRead:
     """Replace a group's members (users of the organization; all or nothing)."""
-    group = await actions.load_in_org(session, Group, group_id, principal.org_id)
+    group = await get_in_org(session, Group, group_id, principal.org_id)
     group = await actions.do_save_group(
         session, org_id=principal.org_id, group=group, user_ids=body.user_ids
     )
@@ -162,5 +161,5 @@ async def replace_members(
 @router.delete("/groups/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_group(group_id: int, principal: Manager, session: SessionDep) -> None:
     """Delete a group; its memberships go with it."""
-    group = await actions.load_in_org(session, Group, group_id, principal.org_id)
+    group = await get_in_org(session, Group, group_id, principal.org_id)
     await actions.do_delete_group(session, group=group)

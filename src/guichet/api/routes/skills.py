@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, status
 
 from guichet.actions import skills as actions
-from guichet.actions.directory import Node, load_in_org
+from guichet.actions.common import get_in_org
+from guichet.actions.directory import Node
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.schemas.skills import (
     GrantResult,
@@ -90,7 +91,7 @@ async def revoke_skills(
 @router.get("/skills/{skill_id}", response_model=SkillRead)
 async def read_skill(skill_id: int, principal: Viewer, session: SessionDep) -> SkillRead:
     """One skill."""
-    return SkillRead.model_validate(await load_in_org(session, Skill, skill_id, principal.org_id))
+    return SkillRead.model_validate(await get_in_org(session, Skill, skill_id, principal.org_id))
 
 
 @router.get("/skills/{skill_id}/descendants", response_model=SkillDescendants)
@@ -107,7 +108,7 @@ async def update_skill(
     skill_id: int, body: SkillUpdate, principal: Manager, session: SessionDep
 ) -> SkillRead:
     """Change the fields sent; a parent that would make a cycle is refused (R-SK-2)."""
-    skill = await load_in_org(session, Skill, skill_id, principal.org_id)
+    skill = await get_in_org(session, Skill, skill_id, principal.org_id)
     skill = await actions.do_update_skill(
         session, org_id=principal.org_id, skill=skill, changes=body.model_dump(exclude_unset=True)
     )
@@ -117,7 +118,7 @@ async def update_skill(
 @router.delete("/skills/{skill_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_skill(skill_id: int, principal: Manager, session: SessionDep) -> None:
     """Delete a skill without children (409 otherwise, R-SK-2); its grants go with it."""
-    skill = await load_in_org(session, Skill, skill_id, principal.org_id)
+    skill = await get_in_org(session, Skill, skill_id, principal.org_id)
     await actions.do_delete_skill(session, skill=skill)
 
 

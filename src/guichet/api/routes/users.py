@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from guichet.actions import users as actions
-from guichet.actions.directory import check_ids_in_org, load_in_org
+from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.actions.skills import qualifying_skill_ids, user_skills
 from guichet.api.deps import Principal, Require, SessionDep, StateDep
 from guichet.api.schemas.skills import UserSkillRead
@@ -89,7 +89,7 @@ async def create_user(
 @router.get("/users/{user_id}", response_model=UserDetail)
 async def read_user(user_id: int, principal: Viewer, session: SessionDep) -> UserDetail:
     """One user, with the skills they hold and their proficiency (R-SK-3)."""
-    return await _detail(session, await load_in_org(session, User, user_id, principal.org_id))
+    return await _detail(session, await get_in_org(session, User, user_id, principal.org_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserDetail)
@@ -97,7 +97,7 @@ async def update_user(
     user_id: int, body: UserUpdate, principal: Manager, session: SessionDep, state: StateDep
 ) -> UserDetail:
     """Change the fields sent; the last active administrator keeps the role (R-P-1)."""
-    user = await load_in_org(session, User, user_id, principal.org_id)
+    user = await get_in_org(session, User, user_id, principal.org_id)
     user = await actions.do_update_user(
         session,
         passwords=state.passwords,
@@ -114,7 +114,7 @@ async def deactivate_user(
     user_id: int, principal: Manager, session: SessionDep, state: StateDep
 ) -> None:
     """Deactivate (soft delete): the user cannot log in and their tokens stop working."""
-    user = await load_in_org(session, User, user_id, principal.org_id)
+    user = await get_in_org(session, User, user_id, principal.org_id)
     await actions.do_deactivate_user(
         session,
         passwords=state.passwords,

@@ -1,4 +1,4 @@
-"""Text checks shared by the workspace lists: names, shortcuts, message bodies, searches."""
+"""Text checks shared by every resource: names, shortcuts, message bodies, searches."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def first_control(value: str, *, allowed: frozenset[str] = frozenset()) -> tuple
     return None
 
 
-def clean_name(value: str, *, field: str, rule: str, max_length: int) -> str:
+def clean_name(value: str, *, field: str, rule: str | None, max_length: int) -> str:
     """A name trimmed and NFC-normalised, 1..``max_length`` characters, no control character."""
     name = unicodedata.normalize("NFC", value).strip()
     if not name:
