@@ -143,6 +143,15 @@ def test_r_x_1_simulate_refuses_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(_app(), ["simulate", "--scenario", str(bad)])
     assert result.exit_code == 2
     assert "unknown queue 'zz'" in result.output
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text(
+        "skills: [{id: a, parent: b}, {id: b, parent: a}]\nqueues: [{id: q}]\n"
+        "agents: [{count: 1, queues: [q]}]\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(_app(), ["simulate", "--scenario", str(cycle)])
+    assert refused.exit_code == 2
+    assert "ancestor" in refused.output
 
 
 def test_r_x_2_staffing_erlang_c_and_simulation_side_by_side() -> None:

@@ -170,7 +170,10 @@ def simulate(
     except (ScenarioError, OSError) as exc:
         raise _fail(str(exc)) from exc
 
-    report = _run(scenario, seed, replications, plot is not None, quiet=as_json)
+    try:
+        report = _run(scenario, seed, replications, plot is not None, quiet=as_json)
+    except ValueError as exc:  # e.g. a skill cycle the engine refuses (R-SK-2)
+        raise _fail(str(exc)) from exc
     if as_json:
         typer.echo(json.dumps(report_dict(report, erlang), sort_keys=False))
     else:

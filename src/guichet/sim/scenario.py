@@ -99,6 +99,17 @@ class Scenario:
             for q in g.queues:
                 if q not in names:
                     raise ScenarioError(f"agents.{g.name}: unknown queue {q!r}")
+        skills = {s.id for s in self.skills}
+        for s in self.skills:
+            if s.parent is not None and s.parent not in skills:
+                raise ScenarioError(f"skills.{s.id}: unknown parent {s.parent!r}")
+        for t in self.traffic:
+            if t.skill is not None and t.skill not in skills:
+                raise ScenarioError(f"traffic: unknown skill {t.skill!r} (declare it in skills)")
+        for g in self.agents:
+            for skill in g.skills:
+                if skill not in skills:
+                    raise ScenarioError(f"agents.{g.name}: unknown skill {skill!r}")
         if self.duration_s <= 0 or not 0 <= self.warmup_s < self.duration_s:
             raise ScenarioError("hours must be positive and warmup_hours shorter than hours")
 

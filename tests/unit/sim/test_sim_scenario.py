@@ -86,6 +86,11 @@ def test_r_x_1_parse_multi_queue_scenario() -> None:
         ("hours: 1\nwarmup_hours: 2", "warmup"),
         ("agents: [{count: 1, queues: [], shifts: [[3, 1]]}]", "ends before"),
         ("queues: [a: [", "YAML"),
+        ("queues: [{id: a}]\ntraffic: [{queue: a, skill: x, arrivals: {rate_per_hour: 1}, "
+         "handle: {exponential: 1}}]", "unknown skill 'x'"),
+        ("queues: [{id: a}]\nagents: [{count: 1, queues: [a], skills: {y: 2}}]",
+         "unknown skill 'y'"),
+        ("skills: [{id: a, parent: b}]", "unknown parent 'b'"),
     ],
 )  # fmt: skip
 def test_r_x_1_invalid_scenarios_are_refused_with_the_field(doc: str, message: str) -> None:
