@@ -22,11 +22,17 @@ from guichet.routing.decisions import (
     AbandonInteraction,
     AssignInteraction,
     EndWrapUp,
+    OfferInteraction,
     QueueInteraction,
     RefuseEvent,
     StartWrapUp,
 )
-from guichet.routing.events import AgentStateChanged, InteractionArrived, InteractionEnded
+from guichet.routing.events import (
+    AgentStateChanged,
+    InteractionArrived,
+    InteractionEnded,
+    OfferAccepted,
+)
 from guichet.sim.measures import QueueTally, merge_tallies
 from guichet.sim.scenario import Scenario
 from guichet.sim.staffing import AgentClock, agent_ids, presence_timeline, routing_config
@@ -148,10 +154,15 @@ def run_replication(
     countdown = _PROGRESS_EVERY
     deadline = next_deadline()
 
+    offers: list[Any] = []
+
     def other(d: Any, now: float) -> None:
-        """Decisions besides assignments: wrap-up (busy time), abandons, refusals."""
+        """Decisions besides assignments: offers, wrap-up (busy time), abandons, refusals."""
         kind = type(d)
-        if kind is StartWrapUp or kind is EndWrapUp:
+        if kind is OfferInteraction:
+            # Ring-all offers to several agents (R-Q-4): the first listed answers at once.
+            offers.append(d)
+        elif kind is StartWrapUp or kind is EndWrapUp:
             clock = clocks[d.agent_id]
             clock.wrap = kind is StartWrapUp
             clock.update(now)
@@ -188,6 +199,9 @@ def run_replication(
                 tally.waits.append(wait)
                 if wait <= threshold:
                     tally.answered_within += 1
+        while offers:
+            offer = offers.pop()
+            apply(handle(OfferAccepted(offer.interaction_id, offer.agent_ids[0]), now), now)
 
     while True:
         if deadline is not None and (not heap or deadline <= heap[0][0]):

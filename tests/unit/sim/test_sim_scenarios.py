@@ -91,7 +91,9 @@ agents:
 def test_r_q_4_strategies_change_who_answers_not_the_waits() -> None:
     """Identical agents, FIFO: any strategy that never idles gives the same waits."""
     results = []
-    for strategy in ("longest_idle", "round_robin", "random", "top_down", "fewest_today"):
+    strategies = ("longest_idle", "round_robin", "random", "top_down", "fewest_today",
+                  "least_occupied", "ring_all", "best_proficiency")  # fmt: skip
+    for strategy in strategies:
         doc = f"""
 hours: 30
 queues: [{{id: calls, strategy: {strategy}}}]
