@@ -98,7 +98,7 @@ class RunResult:
     events: int
     #: Realized offered load in Erlangs: work drawn for the measured arrivals / window length.
     load: float
-    #: Time in queue of every measured contact, in arrival order (when tracing).
+    #: Time in queue of every measured contact, answered or abandoned (when tracing).
     waits: list[float] = field(default_factory=list)
     #: (interval start, most contacts waiting at once in it) over the measured window, in
     #: 400 intervals (when tracing): the peaks survive the down-sampling.
