@@ -57,6 +57,7 @@ class AgentGroupSpec:
 
     Shifts and pauses are `(start_s, end_s)` windows from the start of the run; no shift
     means the agents work the whole run (R-W-1 states available / paused / offline).
+    `handle_factor` makes some agents faster or slower, so the strategy (R-Q-4) matters.
     """
 
     name: str
@@ -66,6 +67,8 @@ class AgentGroupSpec:
     capacity: Mapping[Channel, int] = field(default_factory=dict)
     shifts: tuple[tuple[float, float], ...] = ()
     pauses: tuple[tuple[float, float], ...] = ()
+    #: Multiplies the handle time of what these agents answer (1.3 = 30% slower).
+    handle_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,4 +255,12 @@ def _group(index: int, g: Mapping[str, Any]) -> AgentGroupSpec:
         capacity={Channel(k): int(v) for k, v in (g.get("capacity") or {}).items()},
         shifts=_windows(f"agents.{name}.shifts", g.get("shifts")),
         pauses=_windows(f"agents.{name}.pauses", g.get("pauses")),
+        handle_factor=_positive(f"agents.{name}.handle_factor", g.get("handle_factor", 1.0)),
     )
+
+
+def _positive(name: str, value: Any) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ScenarioError(f"{name}: must be positive")
+    return number

@@ -137,7 +137,7 @@ def run_replication(
     for group in scenario.agents:
         timeline = presence_timeline(group, end)
         for agent_id in agent_ids(group):
-            clocks[agent_id] = AgentClock(start, end)
+            clocks[agent_id] = AgentClock(start, end, group.handle_factor)
             for t, state, reason in timeline:
                 seq += 1
                 heappush(heap, (t, seq, _PRESENCE, (agent_id, state, reason)))
@@ -188,14 +188,15 @@ def run_replication(
                 c.stream.tally.queue_length -= 1
                 waiting -= 1
             c.state = _ANSWERED
+            talk = c.talk if clock.factor == 1.0 else c.talk * clock.factor
             seq += 1
-            heappush(heap, (now + c.talk, seq, _END, c))
+            heappush(heap, (now + talk, seq, _END, c))
             if c.counted:
                 tally = c.stream.tally
                 wait = now - c.arrived
                 tally.answered += 1
                 tally.wait_answered_sum += wait
-                tally.handle_sum += c.talk + c.stream.wrap
+                tally.handle_sum += talk + c.stream.wrap
                 tally.waits.append(wait)
                 if wait <= threshold:
                     tally.answered_within += 1

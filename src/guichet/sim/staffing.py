@@ -83,6 +83,7 @@ class AgentClock:
         "busy_since",
         "busy_total",
         "end",
+        "factor",
         "logged",
         "present",
         "present_since",
@@ -91,9 +92,11 @@ class AgentClock:
         "wrap",
     )
 
-    def __init__(self, start: float, end: float) -> None:
+    def __init__(self, start: float, end: float, factor: float = 1.0) -> None:
         self.start = start
         self.end = end
+        #: The agent's handle-time multiplier (AgentGroupSpec.handle_factor).
+        self.factor = factor
         self.active = 0
         self.wrap = False
         self.logged = False

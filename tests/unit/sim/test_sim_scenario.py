@@ -85,6 +85,7 @@ def test_r_x_1_parse_multi_queue_scenario() -> None:
         ("queues: [{id: a, strategy: fastest}]", "invalid scenario"),
         ("hours: 1\nwarmup_hours: 2", "warmup"),
         ("agents: [{count: 1, queues: [], shifts: [[3, 1]]}]", "ends before"),
+        ("agents: [{count: 1, queues: [], handle_factor: 0}]", "must be positive"),
         ("queues: [a: [", "YAML"),
         ("queues: [{id: a}]\ntraffic: [{queue: a, skill: x, arrivals: {rate_per_hour: 1}, "
          "handle: {exponential: 1}}]", "unknown skill 'x'"),

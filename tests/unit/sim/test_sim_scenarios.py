@@ -155,3 +155,31 @@ def test_r_x_1_trace_for_plots() -> None:
     assert len(traced.queue_samples) == 400
     assert max(n for _, n in traced.queue_samples) == traced.overall["max_queue_length"]
     assert run_replication(scenario, seed=1).waits == []
+
+
+def _mixed_team(strategy: str, first: str, second: str) -> str:
+    factors = {"fast": 0.6, "slow": 1.4}
+    return f"""
+hours: 120
+warmup_hours: 2
+queues: [{{id: calls, strategy: {strategy}}}]
+traffic: [{{queue: calls, arrivals: {{rate_per_hour: 55}}, handle: {{exponential: 300}}}}]
+agents:
+  - {{name: {first}, count: 3, queues: [calls], handle_factor: {factors[first]}}}
+  - {{name: {second}, count: 3, queues: [calls], handle_factor: {factors[second]}}}
+"""
+
+
+def test_r_q_4_strategy_matters_when_agents_differ() -> None:
+    """With faster and slower agents, who answers changes AHT and waits: top-down with the
+    fast agents first beats top-down with the slow ones first (same calls, same seed)."""
+    fast_first = run_replication(parse_scenario(_mixed_team("top_down", "fast", "slow")), seed=3)
+    slow_first = run_replication(parse_scenario(_mixed_team("top_down", "slow", "fast")), seed=3)
+    assert fast_first.overall["offered"] == slow_first.overall["offered"]
+    assert fast_first.overall["aht_s"] < slow_first.overall["aht_s"] - 20
+    assert fast_first.overall["p_wait"] < slow_first.overall["p_wait"]
+    assert fast_first.overall["occupancy"] < slow_first.overall["occupancy"]
+    # Fewest-today sends more work to whoever finishes less: the slow agents.
+    fewest = run_replication(parse_scenario(_mixed_team("fewest_today", "fast", "slow")), seed=3)
+    idle = run_replication(parse_scenario(_mixed_team("longest_idle", "fast", "slow")), seed=3)
+    assert fewest.overall["aht_s"] > idle.overall["aht_s"]
