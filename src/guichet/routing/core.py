@@ -99,20 +99,23 @@ class Core:
         if a.blocked or a.listed == a.stamp:
             return
         a.listed = stamp = a.stamp
-        ok: dict[Channel, bool] = {}
         rng = self.rng
+        hseq = self.hseq
+        last_ch = None
+        can = False
         for g in a.groups:
             ch = g.channel
-            can = ok.get(ch)
-            if can is None:
-                can = ok[ch] = self.can_take(a, ch)
+            if ch is not last_ch:
+                last_ch = ch
+                can = self.can_take(a, ch)
             if can:
                 k1, k2 = g.keyfn(g, a, rng)
-                self.hseq += 1
+                hseq += 1
                 heap = g.agents
-                heappush(heap, (k1, k2, self.hseq, stamp, a))
+                heappush(heap, (k1, k2, hseq, stamp, a))
                 if len(heap) > g.limit:
                     self._compact(g)
+        self.hseq = hseq
 
     def _compact(self, g: Group) -> None:
         heap = [e for e in g.agents if e[3] == e[4].stamp and not e[4].blocked]

@@ -48,29 +48,34 @@ class Ops(Core):
 
     def set_groups(self, ix: Ix, now: float) -> None:
         """Requirement and groups for the current step (R-X-7), with overflow (R-SK-4)."""
+        q = ix.queue
+        assert q is not None
+        ch = ix.channel
         steps = ix.steps
+        st = None
         if steps:
             st = steps[ix.step]
             req = tuple(sorted(st.skills))
             ix.skill = req[0][0] if req else None
-        elif ix.skill is not None:
-            st = None
-            req = ((ix.skill, 1),)
+            plan = None
         else:
-            st = None
-            req = ()
+            plan = q.plans.get((ch, ix.skill))
+            req = () if ix.skill is None else ((ix.skill, 1),)
+        if plan is None:
+            g = self.get_group(q, ch, req, False)
+            allowed, delay = self.tree.overflow_rule(req) if req else (False, 0.0)
+            pool = self.get_group(q, ch, (), True) if allowed else None
+            plan = (g, pool, delay)
+            if not steps:
+                q.plans[(ch, ix.skill)] = plan
+        g, pool, delay = plan
         ix.req = req
-        q = ix.queue
-        assert q is not None
-        ch = ix.channel
-        g = self.get_group(q, ch, req, False)
         ix.route_token += 1
-        allowed, delay = self.tree.overflow_rule(req) if req else (False, 0.0)
-        if allowed:
+        if pool is not None:
             due = ix.queued_at + delay
             if due <= now:
                 ix.overflow = True
-                ix.groups = (g, self.get_group(q, ch, (), True))
+                ix.groups = (g, pool)
             else:
                 ix.overflow = False
                 ix.groups = (g,)

@@ -212,6 +212,7 @@ class QueueRt:
         "id",
         "members",
         "paused",
+        "plans",
         "rank",
         "track",
         "waiting",
@@ -223,6 +224,8 @@ class QueueRt:
         self.members: list[AgentRt] = []
         self.rank: dict[int, int] = {}
         self.groups: dict[tuple[Channel, Requirement, bool], Group] = {}
+        #: (channel, skill) -> (qualified group, overflow pool or None, overflow delay).
+        self.plans: dict[tuple[Channel, str | None], tuple[Group, Group | None, float]] = {}
         self.heap: list[tuple[float, int, int, Ix]] = []
         self.waiting = 0
         self.paused = 0
