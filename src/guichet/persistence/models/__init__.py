@@ -18,6 +18,7 @@ from guichet.persistence.models.org import (
     group_members,
 )
 from guichet.persistence.models.queues import Campaign, CampaignMember, Queue, QueueMember
+from guichet.persistence.models.routing_config import FlowRow, TargetingRuleRow
 from guichet.persistence.models.skills import Skill, UserSkill
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ContactCenterPermissions",
     "Department",
     "Disposition",
+    "FlowRow",
     "Group",
     "Label",
     "Organization",
@@ -37,6 +39,7 @@ __all__ = [
     "QueueMember",
     "Skill",
     "Tag",
+    "TargetingRuleRow",
     "User",
     "UserSkill",
     "group_members",
