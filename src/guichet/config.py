@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     auto_migrate: bool = True
+    # Real-time: WebSocket heartbeat period and the bounds of each client's event queue.
+    ws_heartbeat_s: float = Field(default=25.0, gt=0)
+    event_queue_max_events: int = Field(default=1000, ge=1)
+    event_queue_idle_s: float = Field(default=600.0, gt=0)
 
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:

@@ -15,6 +15,8 @@ from guichet.api.routes import ROUTERS
 from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
 from guichet.persistence.db import create_engine, session_factory
+from guichet.realtime import EventBus, default_snapshot
+from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
 
 API_PREFIX = "/api/v1"
@@ -30,11 +32,18 @@ def create_app(settings: Settings) -> FastAPI:
         passwords=Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
+        bus=EventBus(
+            max_queue_events=settings.event_queue_max_events,
+            idle_timeout_s=settings.event_queue_idle_s,
+        ),
+        snapshots=default_snapshot,
+        tickets=TicketBook(),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        state.bus.shutdown()
         await engine.dispose()
 
     app = FastAPI(

@@ -15,6 +15,8 @@ from guichet.authz import CCPermissions, Permission, can
 from guichet.config import Settings
 from guichet.errors import Forbidden, Unauthorized
 from guichet.persistence.models import User
+from guichet.realtime import EventBus, SnapshotProvider
+from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
 
 SESSION_COOKIE = "guichet_session"
@@ -29,6 +31,9 @@ class AppState:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
+    bus: EventBus
+    snapshots: SnapshotProvider
+    tickets: TicketBook
 
 
 def get_state(request: Request) -> AppState:
