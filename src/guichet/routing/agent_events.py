@@ -29,8 +29,10 @@ class AgentEvents(Ops):
         if a is None:
             return
         if ev.state is AgentState.AVAILABLE:
-            if a.presence != "available" and not a.offers and not a.assigned:
-                a.idle_since = now
+            if a.presence != "available":
+                a.epoch += 1
+                if not a.offers and not a.assigned:
+                    a.idle_since = now
             a.presence = "available"
             a.reason = None
             a.no_answer = 0

@@ -136,7 +136,7 @@ class Core:
             if e[3] != a.stamp or not self.can_take(a, ch):
                 heappop(heap)
                 continue
-            if declined is not None and a.idx in declined:
+            if declined is not None and declined.get(a.idx) == a.epoch:
                 if skipped is None:
                     skipped = []
                 skipped.append(heappop(heap))
@@ -376,12 +376,13 @@ def _head_for(heap: list[tuple[float, int, int, Ix]], a: AgentRt) -> Any:
             heappop(heap)
             continue
         d = ix.declined
-        if d is None or a.idx not in d:
+        if d is None or d.get(a.idx) != a.epoch:
             return e
         # Rare: the head was declined by this agent; look further down, in order.
         for e2 in sorted(heap):
             ix2 = e2[3]
-            if e2[2] == ix2.wver and (ix2.declined is None or a.idx not in ix2.declined):
+            d2 = ix2.declined
+            if e2[2] == ix2.wver and (d2 is None or d2.get(a.idx) != a.epoch):
                 return e2
         return None
     return None

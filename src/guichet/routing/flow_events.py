@@ -74,7 +74,7 @@ class FlowEvents(Ops):
                 out.append(RefuseEvent("flow_enqueue", RefusalCode.UNKNOWN_QUEUE, ix.id))
                 self.finish(ix)
                 return
-            ix.weight = q.cfg.weight
+            ix.weight = q.cfg.weight if ix.priority is None else ix.priority
             if last.timeout_s > 0:
                 self.at(now + last.timeout_s, FLOW_WAIT, ix, ix.flow_token)
             self.enter_queue(ix, q, now, out, "R-Q-5")

@@ -42,6 +42,9 @@ class InteractionEvents(Ops):
         ix.contact_id = ev.contact_id
         ix.caller_id = ev.caller_id
         if ev.flow_id is not None:
+            ix.steps = ev.steps
+            ix.skill = ev.skill
+            ix.priority = ev.priority
             self.ixs[iid] = ix
             self.enter_flow(ix, ev.flow_id, now, out)
             return
@@ -116,8 +119,8 @@ class InteractionEvents(Ops):
         a = next(a for a in ix.offer_agents if a.id == ev.agent_id)
         self.release(a, ix, now)
         if ix.declined is None:
-            ix.declined = set()
-        ix.declined.add(a.idx)
+            ix.declined = {}
+        ix.declined[a.idx] = a.epoch
         rest = tuple(b for b in ix.offer_agents if b is not a)
         ix.offer_agents = rest
         if not rest:

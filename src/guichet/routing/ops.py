@@ -225,11 +225,11 @@ class Ops(Core):
         limit = 0 if q is None else q.cfg.max_no_answer
         declined = ix.declined
         if declined is None:
-            declined = ix.declined = set()
+            declined = ix.declined = {}
         to_pause: list[AgentRt] = []
         for a in agents:
             self.release(a, ix, now)
-            declined.add(a.idx)
+            declined[a.idx] = a.epoch
             a.no_answer += 1
             if limit and a.no_answer >= limit:
                 to_pause.append(a)

@@ -30,6 +30,7 @@ class AgentRt:
         "capacity",
         "cfg",
         "eff",
+        "epoch",
         "groups",
         "id",
         "idle_since",
@@ -83,6 +84,8 @@ class AgentRt:
         self.stamp = 0
         self.listed = -1
         self.removed = False
+        #: Bumped each time the agent comes back to available from pause or offline.
+        self.epoch = 0
 
 
 class Ix:
@@ -109,6 +112,7 @@ class Ix:
         "outbound",
         "overflow",
         "personal",
+        "priority",
         "queue",
         "queued_at",
         "req",
@@ -141,6 +145,7 @@ class Ix:
         self.req: Requirement = ()
         self.overflow = False
         self.weight = 1.0
+        self.priority: float | None = None
         self.groups: tuple[Group, ...] = ()
         self.wver = 0
         self.offer_agents: tuple[AgentRt, ...] = ()
@@ -148,7 +153,9 @@ class Ix:
         self.route_token = 0
         self.agent: AgentRt | None = None
         self.personal: AgentRt | None = None
-        self.declined: set[int] | None = None
+        #: Agents (by index) who let it expire or rejected it, with their availability epoch:
+        #: they are not offered it again until they have been away and come back (R-Q-4).
+        self.declined: dict[int, int] | None = None
         self.contact_id: str | None = None
         self.caller_id: str | None = None
         self.callback_offered = False

@@ -363,7 +363,7 @@ class EngineMachine(RuleBasedStateMachine):
             for g in ix.groups:
                 for idx in g.members:
                     a = by_idx[idx]
-                    if ix.declined and idx in ix.declined:
+                    if ix.declined and ix.declined.get(idx) == a.epoch:
                         continue
                     assert not e.can_take(a, g.channel), (iid, a.id, g.req, g.overflow)
 
@@ -408,8 +408,8 @@ class EngineMachine(RuleBasedStateMachine):
                     continue
                 if (y.order_t, y.seq) >= (x.order_t, x.seq):
                     continue
-                declined = y.declined or set()
-                if any(e.agents[aid].idx in declined for aid in agent_ids):
+                declined = y.declined or {}
+                if any(declined.get(e.agents[aid].idx) == e.agents[aid].epoch for aid in agent_ids):
                     continue
                 raise AssertionError(f"{x.id} offered before older {y.id}")
 

@@ -10,6 +10,7 @@ from guichet.domain.routing import SYSTEM_NO_ANSWER_REASON, InteractionStatus, W
 from guichet.routing import (
     AgentStateChanged,
     AssignInteraction,
+    Decision,
     InteractionEnded,
     OfferAccepted,
     OfferRejected,
@@ -25,8 +26,8 @@ def _q(strategy: Strategy, **kw: object) -> tuple[QueueConfig, ...]:
     return (QueueConfig("q", strategy=strategy, auto_accept=True, **kw),)  # type: ignore[arg-type]
 
 
-def _up(e: RoutingEngine, aid: str, now: float) -> None:
-    e.handle(AgentStateChanged(aid, AgentState.AVAILABLE), now)
+def _up(e: RoutingEngine, aid: str, now: float) -> list[Decision]:
+    return e.handle(AgentStateChanged(aid, AgentState.AVAILABLE), now)
 
 
 def _taken(decisions: list) -> str:  # type: ignore[type-arg]
@@ -168,3 +169,13 @@ def test_r_q_4_accept_resets_no_answer_streak() -> None:
     e.handle(InteractionEnded("i1"), 22.0)
     arrive(e, "i2", 30.0)
     assert only(e.advance(40.0), PauseAgent) == []
+
+
+def test_r_q_4_declined_until_the_agent_comes_back() -> None:
+    """R-Q-4, R-X-10: an agent who let an offer expire is not offered it again at once,
+    but after a pause (here the no-answer pause) it is, so nothing waits forever."""
+    e = engine([agent("a")], (QueueConfig("q", offer_timeout_s=10, max_no_answer=1),))
+    arrive(e, "i", 0.0)
+    got = e.advance(10.0)
+    assert only(got, PauseAgent) and offers(got) == []
+    assert offers(_up(e, "a", 20.0)) == [("i", ("a",))]
