@@ -273,7 +273,8 @@ class Core:
         ix.offer_token += 1
         due = now + (20.0 if cfg is None else cfg.offer_timeout_s)
         self.at(due, OFFER, ix, ix.offer_token)
-        out.append(OfferInteraction(ix.id, tuple(a.id for a in agents), due, ix.outbound, expl))
+        ids = (agents[0].id,) if len(agents) == 1 else tuple(a.id for a in agents)
+        out.append(OfferInteraction(ix.id, ids, due, ix.outbound, expl))
 
     def assign(
         self, ix: Ix, a: AgentRt, expl: Explanation, now: float, out: list[Decision]

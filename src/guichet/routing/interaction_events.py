@@ -16,7 +16,7 @@ from .events import (
     OfferRejected,
 )
 from .ops import Ops
-from .state import Ix
+from .state import AgentRt, Ix
 from .targeting import evaluate_rules
 
 _WAITING = InteractionStatus.WAITING
@@ -87,7 +87,10 @@ class InteractionEvents(Ops):
         if ix is None:
             out.append(RefuseEvent(name, RefusalCode.UNKNOWN_INTERACTION, iid))
             return None
-        if ix.status is not _OFFERED or all(a.id != agent_id for a in ix.offer_agents):
+        agents = ix.offer_agents
+        if ix.status is not _OFFERED or (
+            agents[0].id != agent_id if len(agents) == 1 else all(a.id != agent_id for a in agents)
+        ):
             out.append(RefuseEvent(name, RefusalCode.NOT_OFFERED, iid))
             return None
         return ix
@@ -98,8 +101,12 @@ class InteractionEvents(Ops):
         if ix is None:
             return
         agents = ix.offer_agents
-        winner = next(a for a in agents if a.id == ev.agent_id)
-        others = tuple(a for a in agents if a is not winner)
+        others: tuple[AgentRt, ...] = ()
+        if len(agents) == 1:
+            winner = agents[0]
+        else:
+            winner = next(a for a in agents if a.id == ev.agent_id)
+            others = tuple(a for a in agents if a is not winner)
         for a in others:
             self.release(a, ix, now)
         self.assign(ix, winner, ix.expl, now, out)
