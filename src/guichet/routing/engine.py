@@ -43,6 +43,7 @@ from .transfers import Transfers
 from .views import Views
 
 _OFFERED = InteractionStatus.OFFERED
+_WAITING = InteractionStatus.WAITING
 _ROUTABLE = frozenset({*WAITING_STATUSES, InteractionStatus.OFFERED})
 Handler = Callable[[Any, Any, float, list[Decision]], None]
 
@@ -122,6 +123,8 @@ class RoutingEngine(InteractionEvents, AgentEvents, Transfers, FlowEvents, Views
             return bool(obj.wrap_token == token and obj.wrap_until is not None)
         if kind == FLOW_WAIT:
             return bool(obj.flow_token == token)
+        if kind == CALLBACK_CHECK:
+            return bool(obj.status is _WAITING and not obj.callback_offered)
         return bool(obj.route_token == token)
 
     def _fire(self, now: float, out: list[Decision]) -> None:

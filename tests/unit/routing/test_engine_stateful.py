@@ -6,8 +6,8 @@ interaction offered to at most one agent at a time (ring-all: several offers, on
 no interaction lost; FIFO within equal priority; no qualified available agent idle while a
 matching interaction waits; replaying the same events gives the same decisions.
 
-Example counts: the default run (`make test`) explores 100 sequences of up to 50 steps per
-machine; the slow run (`make test-slow`, marked `slow`) 600 sequences of up to 100 steps.
+Example counts: the default run (`make test`) explores 300 sequences of up to 50 steps per
+machine; the slow run (`make test-slow`, marked `slow`) 2,000 sequences of up to 100 steps.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from guichet.routing import (
     RequeueInteraction,
     RoutingConfig,
     RoutingEngine,
+    RoutingStep,
     SkillConfig,
     WidenStep,
     WrapUpEnded,
@@ -69,6 +70,12 @@ AGENT_SKILLS: tuple[dict[str, int], ...] = (
 )
 TARGETS = (None, "s", "s1", "s2", "t")
 CALLBACK = CallbackPolicy(enabled=True, threshold_s=1.0)
+#: R-X-7 steps that widen: expert in s1, then anyone in s, then anyone.
+STEPS = (
+    RoutingStep((("s1", 4),), expires_after_s=5.0),
+    RoutingStep((("s", 1),), expires_after_s=10.0),
+    RoutingStep(()),
+)
 
 
 def make_config(variant: int, mixing: bool | None = None) -> RoutingConfig:
@@ -165,7 +172,7 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(
         queue=st.sampled_from((0, 0, 1, 2)),
         channel=st.sampled_from((Channel.VOICE, Channel.VOICE, *CHANNELS)),
-        skill=st.sampled_from((None, None, *TARGETS)),
+        skill=st.sampled_from((None, None, "steps", *TARGETS)),
         dt=st.sampled_from((0.0, 1.0, 2.5)),
         priority=st.sampled_from((None, None, 3.0)),
         contact=st.sampled_from((None, "c1", "c2")),
@@ -182,12 +189,14 @@ class EngineMachine(RuleBasedStateMachine):
         self.now += dt
         self.count += 1
         iid = f"i{self.count}"
+        steps = STEPS if skill == "steps" else ()
         out = self.send(
             InteractionArrived(
                 iid,
                 channel,
                 f"q{queue}",
-                skill,
+                None if skill == "steps" else skill,
+                steps,
                 priority=priority,
                 contact_id=contact,
                 caller_id="+33612345678",
@@ -425,7 +434,7 @@ class EngineMachine(RuleBasedStateMachine):
 
 
 EngineMachine.TestCase.settings = settings(
-    max_examples=100,
+    max_examples=300,
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -438,7 +447,7 @@ class SlowEngineMachine(EngineMachine):
 
 
 SlowEngineMachine.TestCase.settings = settings(
-    max_examples=600,
+    max_examples=2000,
     stateful_step_count=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
