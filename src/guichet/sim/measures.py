@@ -16,6 +16,7 @@ Definitions (the same as the analytics, see docs/simulation.md):
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -102,7 +103,8 @@ class QueueTally:
         self.work_offered = 0.0
         self.queue_length = 0
         self.max_queue_length = 0
-        self.waits: list[float] = []
+        #: Every time in queue, as packed doubles (8 bytes each, long runs stay small).
+        self.waits = array("d")
 
     def measures(self, occupancy: float) -> dict[str, float]:
         """The R-AN-1 measures of this tally."""

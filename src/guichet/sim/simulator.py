@@ -305,6 +305,6 @@ def run_replication(
         interactions=interactions,
         events=events,
         load=overall.work_offered / (end - start),
-        waits=overall.waits if trace else [],
+        waits=overall.waits.tolist() if trace else [],
         queue_samples=[(start + k * step, n) for k, n in enumerate(peaks)] if trace else [],
     )

@@ -60,7 +60,7 @@ def test_r_an_1_tally_definitions() -> None:
     tally.wait_answered_sum = 80.0
     tally.wait_all_sum = 120.0
     tally.handle_sum = 2400.0
-    tally.waits = [float(x) for x in range(10)]
+    tally.waits.extend(float(x) for x in range(10))
     m = tally.measures(0.75)
     assert set(m) == set(MEASURE_KEYS)
     assert m["p_wait"] == 0.5
