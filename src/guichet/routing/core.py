@@ -60,15 +60,12 @@ class Core:
         if a.blocked:
             return False
         load = a.load
-        if load.get(ch, 0) >= a.capacity.get(ch, 0):
+        n = load.get(ch, 0)
+        if n >= a.capacity.get(ch, 0):
             return False
-        if not self.mixing:
-            if ch is _VOICE:
-                for other, n in load.items():
-                    if n and other is not _VOICE:
-                        return False
-            elif load.get(_VOICE, 0):
-                return False
+        # `nload != n`: the agent holds work on another channel too (no mixing, R-W-1).
+        if a.nload != n and not self.mixing and (ch is _VOICE or load.get(_VOICE, 0)):
+            return False
         b = a.budget
         return b is None or a.used + self.costs.get(ch, 0) <= b
 
@@ -76,6 +73,7 @@ class Core:
         """An offer holds one slot of capacity until accepted, rejected or expired."""
         ch = ix.channel
         a.load[ch] = a.load.get(ch, 0) + 1
+        a.nload += 1
         a.used += self.costs.get(ch, 0)
         a.offers[ix.id] = ix
         a.stamp += 1
@@ -86,6 +84,7 @@ class Core:
         """Give back the slot an offer or assignment held."""
         ch = ix.channel
         a.load[ch] -= 1
+        a.nload -= 1
         a.used -= self.costs.get(ch, 0)
         a.offers.pop(ix.id, None)
         a.assigned.pop(ix.id, None)
@@ -261,15 +260,23 @@ class Core:
         if ix.callback:
             ix.outbound = True
         ix.expl = expl
+        q = ix.queue
+        cfg = None if q is None else q.cfg
+        if cfg is not None and cfg.auto_accept and len(agents) == 1:
+            # Auto-answer: straight to the assignment, no open offer in between.
+            a = agents[0]
+            ch = ix.channel
+            a.load[ch] = a.load.get(ch, 0) + 1
+            a.nload += 1
+            a.used += self.costs.get(ch, 0)
+            self.offer_seq += 1
+            a.last_offer = self.offer_seq
+            self.take(ix, a, expl, now, out)
+            return
         ix.status = _OFFERED
         ix.offer_agents = agents
         for a in agents:
             self.reserve(a, ix)
-        q = ix.queue
-        cfg = None if q is None else q.cfg
-        if cfg is not None and cfg.auto_accept and len(agents) == 1:
-            self.assign(ix, agents[0], expl, now, out)
-            return
         ix.offer_token += 1
         due = now + (20.0 if cfg is None else cfg.offer_timeout_s)
         self.at(due, OFFER, ix, ix.offer_token)
@@ -279,13 +286,17 @@ class Core:
     def assign(
         self, ix: Ix, a: AgentRt, expl: Explanation, now: float, out: list[Decision]
     ) -> None:
-        """The agent handles the interaction from now on."""
-        ix.status = _ASSIGNED
-        ix.taken_at = now
-        ix.agent = a
+        """The agent accepted: its offer becomes the assignment."""
         ix.offer_agents = ()
         ix.offer_token += 1
         del a.offers[ix.id]
+        self.take(ix, a, expl, now, out)
+
+    def take(self, ix: Ix, a: AgentRt, expl: Explanation, now: float, out: list[Decision]) -> None:
+        """The agent handles the interaction from now on (its slot is already held)."""
+        ix.status = _ASSIGNED
+        ix.taken_at = now
+        ix.agent = a
         a.assigned[ix.id] = ix
         a.today += 1
         a.no_answer = 0

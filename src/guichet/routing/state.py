@@ -38,6 +38,7 @@ class AgentRt:
         "last_offer",
         "listed",
         "load",
+        "nload",
         "no_answer",
         "offers",
         "paused_convs",
@@ -71,6 +72,7 @@ class AgentRt:
         self.wrap_token = 0
         self.wrap_queue: QueueConfig | None = None
         self.load: dict[Channel, int] = {}
+        self.nload = 0  # sum of `load`
         self.used = 0
         self.offers: dict[str, Ix] = {}
         self.assigned: dict[str, Ix] = {}
