@@ -33,9 +33,9 @@ from guichet.routing.events import (
     InteractionEnded,
     OfferAccepted,
 )
+from guichet.sim.agents import AgentClock, agent_ids, presence_timeline, routing_config
 from guichet.sim.measures import QueueTally, merge_tallies
 from guichet.sim.scenario import Scenario
-from guichet.sim.staffing import AgentClock, agent_ids, presence_timeline, routing_config
 from guichet.sim.traffic import Sampler
 
 _ARRIVE, _END, _ABANDON, _PRESENCE, _SAMPLE = range(5)
