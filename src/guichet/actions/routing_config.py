@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.errors import Conflict
 from guichet.flows import Flow, FlowFormatError, flow_from_dict
-from guichet.persistence.models import FlowRow, TargetingRuleRow
-from guichet.routing.targeting import Condition, TargetAction, TargetingRule
+from guichet.persistence.models import FlowRow, Organization, TargetingRuleRow
+from guichet.routing.targeting import (
+    Condition,
+    TargetAction,
+    TargetingResult,
+    TargetingRule,
+    evaluate_rules,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +172,31 @@ async def check_routing_references(
                 rule="R-TR-1",
                 code="in_use",
             )
+
+
+async def dry_run_targeting(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    context: Mapping[str, Any],
+    channel: str,
+    at: datetime,
+) -> tuple[TargetingResult, int | None]:
+    """Which rule the engine would pick for `context` at `at` (R-TR-1, R-X-3).
+
+    Time conditions read `at` in the organization's time zone. Returns the engine's result and
+    the id of the rule that decided (the default rule's id when it applied, if stored).
+    """
+    tz_name = await session.scalar(select(Organization.timezone).where(Organization.id == org_id))
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    rules, default = await ordered_rules(session, org_id=org_id)
+    engine_rules, default_action = engine_targeting(rules, default)
+    result = evaluate_rules(
+        engine_rules, default_action, context, channel=channel, now_local=at.astimezone(zone)
+    )
+    if result.is_default:
+        return result, None if default is None else default.id
+    return result, None if result.rule_id is None else int(result.rule_id)

@@ -12,6 +12,7 @@ from guichet.api.routes import (
     pause_reasons,
     permissions,
     queues,
+    routing_config,
     skills,
     tags,
     users,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     dispositions.router,
     tags.router,
     permissions.router,
+    routing_config.router,
 ]

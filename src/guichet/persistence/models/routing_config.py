@@ -79,5 +79,9 @@ class FlowRow(OrgScoped, Base):
     #: `flow_to_dict` output: {"id": str(id), "name": name, "nodes": [...]}.
     graph: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: Starts at 1 and grows by one on every change (optimistic concurrency for editors).
+    #: Starts at 1 and grows by one on every change; every UPDATE checks it, so two editors
+    #: saving the same version cannot both win (optimistic concurrency).
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # The actions set the next version; SQLAlchemy checks the old one in the UPDATE.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
