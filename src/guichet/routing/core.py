@@ -336,7 +336,13 @@ class Core:
                 if e is None:
                     continue
                 agents = (e[4],)
-                cands = ((e[4].id, float(e[0])),)
+                heap = g.agents
+                if heap and heap[0][3] == heap[0][4].stamp:
+                    # The runner-up, as considered: the next valid head of the same heap.
+                    nxt = heap[0]
+                    cands = ((e[4].id, float(e[0])), (nxt[4].id, float(nxt[0])))
+                else:
+                    cands = ((e[4].id, float(e[0])),)
             expl = Explanation(
                 "R-SK-4" if g.overflow else rule,
                 None if q is None else q.id,

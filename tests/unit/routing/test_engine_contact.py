@@ -10,6 +10,7 @@ from guichet.domain.routing import InteractionStatus, RefusalCode
 from guichet.flows.model import EntryNode, Flow, HangupNode, MenuNode, QueueNode, VoicemailNode
 from guichet.routing import (
     AgentConfig,
+    AgentQueuesChanged,
     AgentStateChanged,
     ConfigurationChanged,
     InteractionArrived,
@@ -22,6 +23,7 @@ from guichet.routing import (
     OfferInteraction,
     QueueConfig,
     QueueInteraction,
+    QueueView,
     RefuseEvent,
     RoutingConfig,
     SkillConfig,
@@ -232,3 +234,29 @@ def test_r_x_10_configuration_change_offers_waiting_work() -> None:
     arrive(e, "i", 1.0)
     moved = RoutingConfig(agents=(AgentConfig("a", {}, ("q",)),), queues=(QueueConfig("q"),))
     assert offers(e.handle(ConfigurationChanged(moved), 2.0)) == [("i", ("a",))]
+
+
+def test_r_x_3_explanation_lists_the_runner_up() -> None:
+    """R-X-3: the candidates considered: the chosen agent and the runner-up, with scores."""
+    e = engine([agent("a"), agent("b")], available=[])
+    e.handle(AgentStateChanged("b", AgentState.AVAILABLE), 1.0)
+    e.handle(AgentStateChanged("a", AgentState.AVAILABLE), 2.0)
+    (offer,) = only(arrive(e, "i", 5.0), OfferInteraction)
+    assert offer.explanation.candidates == (("b", 1.0), ("a", 2.0))
+
+
+def test_r_q_12_logging_into_a_queue_takes_its_waiting_work() -> None:
+    """R-Q-12 with R-X-10: an agent who logs in to a queue gets its waiting work at once."""
+    e = engine([agent("a", "other")], (QueueConfig("q"), QueueConfig("other")))
+    arrive(e, "i", 1.0)
+    got = e.handle(AgentQueuesChanged("a", ("other", "q")), 2.0)
+    assert offers(got) == [("i", ("a",))]
+    e.handle(OfferAccepted("i", "a"), 3.0)
+    e.handle(InteractionEnded("i"), 4.0)
+    e.handle(AgentQueuesChanged("a", ("other",)), 5.0)
+    assert offers(arrive(e, "j", 6.0)) == []
+    assert e.queue_view("q", 10.0) == (
+        QueueView(
+            "q", waiting=1, callbacks=0, longest_wait_s=4.0, paused_conversations=0, members=0
+        )
+    )
