@@ -14,6 +14,8 @@ from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
 from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
+from guichet.live import LiveRegistry
+from guichet.live.snapshot import live_snapshot
 from guichet.persistence.db import create_engine, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
@@ -39,10 +41,14 @@ def create_app(settings: Settings) -> FastAPI:
         snapshots=default_snapshot,
         tickets=TicketBook(),
     )
+    state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus)
+    state.snapshots = live_snapshot(state.sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if state.live is not None:
+            await state.live.stop()
         state.bus.shutdown()
         await engine.dispose()
 

@@ -14,6 +14,7 @@ from guichet.actions.permissions import load_permissions
 from guichet.authz import CCPermissions, Permission, can
 from guichet.config import Settings
 from guichet.errors import Forbidden, Unauthorized
+from guichet.live import LiveRegistry
 from guichet.persistence.models import User
 from guichet.realtime import EventBus, SnapshotProvider
 from guichet.realtime.tickets import TicketBook
@@ -34,6 +35,8 @@ class AppState:
     bus: EventBus
     snapshots: SnapshotProvider
     tickets: TicketBook
+    #: The live runtime: one routing loop per organization (set by ``create_app``).
+    live: LiveRegistry | None = None
 
 
 def get_state(request: Request) -> AppState:

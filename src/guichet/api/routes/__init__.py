@@ -3,11 +3,13 @@
 from fastapi import APIRouter
 
 from guichet.api.routes import (
+    agent_ops,
     auth,
     campaigns,
     canned_messages,
     directory,
     dispositions,
+    interactions,
     labels,
     pause_reasons,
     permissions,
@@ -31,5 +33,7 @@ ROUTERS: list[APIRouter] = [
     dispositions.router,
     tags.router,
     permissions.router,
+    interactions.router,
+    agent_ops.router,
     routing_config.router,
 ]

@@ -9,6 +9,16 @@ from guichet.persistence.models.catalog import (
     PauseReason,
     Tag,
 )
+from guichet.persistence.models.live import (
+    AgentPresence,
+    Assignment,
+    Contact,
+    Interaction,
+    InteractionEvent,
+    InteractionTag,
+    Message,
+    Offer,
+)
 from guichet.persistence.models.org import (
     AuthToken,
     Department,
@@ -22,17 +32,25 @@ from guichet.persistence.models.routing_config import FlowRow, TargetingRuleRow
 from guichet.persistence.models.skills import Skill, UserSkill
 
 __all__ = [
+    "AgentPresence",
+    "Assignment",
     "AuthToken",
     "Base",
     "Campaign",
     "CampaignMember",
     "CannedMessage",
+    "Contact",
     "ContactCenterPermissions",
     "Department",
     "Disposition",
     "FlowRow",
     "Group",
+    "Interaction",
+    "InteractionEvent",
+    "InteractionTag",
     "Label",
+    "Message",
+    "Offer",
     "Organization",
     "PauseReason",
     "Queue",

@@ -1,0 +1,169 @@
+"""Interactions: intake (idempotent), read, end, transcript, tags, disposition and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Response
+from sqlalchemy import delete
+
+from guichet.actions import interactions as actions
+from guichet.actions.common import check_ids_in_org, get_in_org
+from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep
+from guichet.api.schemas.live import InteractionCreate, MessageCreate, TagsSet, WrapUpUpdate
+from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
+from guichet.errors import Conflict, Forbidden
+from guichet.live import LiveRegistry
+from guichet.live.errors import raise_refusal
+from guichet.live.render import interaction_dict
+from guichet.persistence.models import AgentPresence, Disposition, Interaction, InteractionTag, Tag
+
+router = APIRouter(prefix="/interactions", tags=["interactions"])
+
+
+def _live(state: StateDep) -> LiveRegistry:
+    assert state.live is not None
+    return state.live
+
+
+def _watcher(principal: Principal) -> bool:
+    roles = principal.user.roles
+    return ADMINISTRATOR in roles or SUPERVISOR in roles
+
+
+async def _worker_row(session: SessionDep, principal: Principal, iid: int) -> Interaction:
+    """The interaction, if the caller handles it (or wraps it up) or supervises (R-W-2, R-W-3)."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    if _watcher(principal) or row.agent_id == principal.user_id:
+        return row
+    p = await session.get(AgentPresence, principal.user_id)
+    if p is not None and p.wrap_interaction_id == row.id and p.wrap_up_until is not None:
+        return row
+    raise Forbidden("only the agent handling this interaction may do this", code="not_yours")
+
+
+@router.post("", status_code=201)
+async def create_interaction(
+    body: InteractionCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    response: Response,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> dict[str, Any]:
+    """Take in an interaction and route it (R-Q-5, R-TR-1); replays the first answer per key."""
+    answer, created = await actions.do_intake(
+        session,
+        _live(state),
+        org_id=principal.org_id,
+        actor_id=principal.user_id,
+        body=body.engine_body(),
+        key=idempotency_key,
+    )
+    if not created:
+        response.status_code = 200
+    return answer
+
+
+@router.get("/{iid}")
+async def read_interaction(iid: int, principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """One interaction with its tags."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    return interaction_dict(row, await actions.tag_ids(session, iid=row.id))
+
+
+@router.post("/{iid}/end")
+async def end_interaction(
+    iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """End it: the agent handling it, a supervisor, or (unanswered) the contact side."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    if row.agent_id is not None and row.agent_id != principal.user_id and not _watcher(principal):
+        raise Forbidden("only the agent handling this interaction may end it", code="not_yours")
+    decisions = await actions.do_end(
+        session, _live(state), org_id=principal.org_id, actor_id=principal.user_id, iid=iid
+    )
+    raise_refusal(decisions)
+    fresh = await session.get(Interaction, iid, populate_existing=True)
+    assert fresh is not None
+    return interaction_dict(fresh, await actions.tag_ids(session, iid=iid))
+
+
+@router.get("/{iid}/messages")
+async def list_messages(
+    iid: int, principal: CurrentUser, session: SessionDep
+) -> list[dict[str, Any]]:
+    """The transcript, oldest first."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    return [actions.message_dict(m) for m in await actions.list_messages(session, iid=row.id)]
+
+
+@router.post("/{iid}/messages", status_code=201)
+async def post_message(
+    iid: int, body: MessageCreate, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """Post on a chat or messaging transcript (agent side, or the contact side for now)."""
+    if body.sender == "agent":
+        row = await _worker_row(session, principal, iid)
+    else:
+        row = await get_in_org(session, Interaction, iid, principal.org_id)
+    if row.channel == "voice":
+        raise Conflict("a call has no transcript", field="body", code="no_transcript")
+    msg = await actions.do_post_message(
+        session,
+        _live(state),
+        row=row,
+        sender=body.sender,
+        user_id=principal.user_id,
+        text=body.body,
+    )
+    return actions.message_dict(msg)
+
+
+@router.put("/{iid}/tags")
+async def set_tags(
+    iid: int, body: TagsSet, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """R-W-2: replace the interaction's tags."""
+    row = await _worker_row(session, principal, iid)
+    ids = await check_ids_in_org(
+        session, Tag, org_id=principal.org_id, ids=body.tag_ids, field="tag_ids"
+    )
+    await session.execute(delete(InteractionTag).where(InteractionTag.interaction_id == row.id))
+    for tid in ids:
+        session.add(InteractionTag(interaction_id=row.id, tag_id=tid))
+    await session.commit()
+    return await _publish_row(session, state, row)
+
+
+@router.patch("/{iid}/wrap-up")
+async def set_wrap_up(
+    iid: int, body: WrapUpUpdate, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """R-W-3: disposition and notes, editable until the end of wrap-up."""
+    row = await _worker_row(session, principal, iid)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("disposition_id") is not None:
+        d = await get_in_org(session, Disposition, changes["disposition_id"], principal.org_id)
+        if not d.active:
+            raise Conflict("this disposition is inactive", field="disposition_id", rule="R-W-3")
+        row.disposition_id = d.id
+    elif "disposition_id" in changes:
+        row.disposition_id = None
+    if changes.get("notes") is not None:
+        row.notes = changes["notes"]
+    await session.commit()
+    return await _publish_row(session, state, row)
+
+
+async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -> dict[str, Any]:
+    body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
+    await session.commit()
+    from guichet.live.apply import Publication
+
+    router_ = await _live(state).router(row.org_id)
+    users = router_.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
+    if row.agent_id is not None:
+        users.add(row.agent_id)
+    router_.publish([Publication({"type": "interaction", "interaction": body}, users)])
+    return body

@@ -1,0 +1,322 @@
+"""Write one batch of routing decisions to the database, in the caller's transaction.
+
+The rows follow the engine: after the engine handled an event, every interaction and agent it
+touched is read back from the engine's views and the rows (status, queue, agent, offers,
+assignments, presence) are made to match; one event-log row is written per decision (with its
+explanation, R-X-3) and per accepted input event (R-AN-8). What to publish is returned; the
+loop publishes it only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.domain.routing import InteractionStatus
+from guichet.live.config_loader import Audience
+from guichet.live.events_log import decision_log, event_log
+from guichet.live.render import HELD, agent_dict, at, interaction_dict, offer_dict
+from guichet.persistence.models import (
+    AgentPresence,
+    Assignment,
+    Interaction,
+    InteractionEvent,
+    InteractionTag,
+    Offer,
+)
+from guichet.routing import (
+    AssignInteraction,
+    Decision,
+    Event,
+    OfferInteraction,
+    RefuseEvent,
+    RequeueInteraction,
+    RoutingEngine,
+    StartWrapUp,
+    WithdrawOffer,
+)
+
+_REQUEUE_OUTCOME = {"expired": "expired", "rejected": "rejected", "agent_left": "withdrawn"}
+
+
+@dataclass
+class Publication:
+    """One bus event and the users who receive it."""
+
+    event: dict[str, Any]
+    user_ids: set[int]
+
+
+@dataclass
+class Batch:
+    """An engine input (None for timers) with its decisions, actor and time."""
+
+    event: Event | None
+    decisions: list[Decision]
+    now: float
+    actor_id: int | None = None
+    #: Extra interactions and agents whose rows must be refreshed (e.g. recovery).
+    interactions: set[str] = field(default_factory=set)
+    agents: set[str] = field(default_factory=set)
+    #: Queues an agent of this batch left: their supervisors hear of it (R-Q-12).
+    old_queues: set[int] = field(default_factory=set)
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None or not value.isdigit() else int(value)
+
+
+def touched(batch: Batch) -> tuple[set[str], set[str]]:
+    """Interaction and agent ids the event and its decisions name."""
+    ixs = set(batch.interactions)
+    agents = set(batch.agents)
+    items: list[Any] = list(batch.decisions)
+    if batch.event is not None:
+        items.append(batch.event)
+    for item in items:
+        if isinstance(item, RefuseEvent):
+            continue
+        iid = getattr(item, "interaction_id", None)
+        if isinstance(iid, str):
+            ixs.add(iid)
+        for name in ("agent_id", "to_agent_id", "personal_agent_id"):
+            aid = getattr(item, name, None)
+            if isinstance(aid, str):
+                agents.add(aid)
+        agents.update(getattr(item, "agent_ids", ()))
+    return ixs, agents
+
+
+def _outcomes(decisions: Iterable[Decision]) -> dict[tuple[str, str | None], str]:
+    """How each closed offer ended, from this batch's decisions: (interaction, agent) -> status."""
+    out: dict[tuple[str, str | None], str] = {}
+    for d in decisions:
+        if isinstance(d, AssignInteraction):
+            out[(d.interaction_id, d.agent_id)] = "accepted"
+        elif isinstance(d, WithdrawOffer):
+            for a in d.agent_ids:
+                out[(d.interaction_id, a)] = "withdrawn"
+        elif isinstance(d, RequeueInteraction):
+            out.setdefault((d.interaction_id, d.agent_id), _REQUEUE_OUTCOME.get(d.reason, "closed"))
+            out.setdefault((d.interaction_id, None), _REQUEUE_OUTCOME.get(d.reason, "closed"))
+    return out
+
+
+async def apply_batch(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    *,
+    org_id: int,
+    audience: Audience,
+    batch: Batch,
+) -> list[Publication]:
+    """Make the rows match the engine for everything the batch touched; log; return events."""
+    now = batch.now
+    when = at(now)
+    ix_ids, agent_ids = touched(batch)
+    for entry in decision_log(batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when):
+        session.add(entry)
+    if batch.event is not None and not any(isinstance(d, RefuseEvent) for d in batch.decisions):
+        logged = event_log(batch.event, org_id=org_id, actor_id=batch.actor_id, at=when)
+        if logged is not None:
+            session.add(logged)
+    pubs: list[Publication] = []
+    ids = [i for i in (_int(x) for x in ix_ids) if i is not None]
+    rows = {
+        r.id: r
+        for r in await session.scalars(
+            select(Interaction).where(Interaction.org_id == org_id, Interaction.id.in_(ids))
+        )
+    }
+    open_offers: dict[int, list[Offer]] = {}
+    for o in await session.scalars(
+        select(Offer).where(Offer.interaction_id.in_(ids), Offer.status == "open")
+    ):
+        open_offers.setdefault(o.interaction_id, []).append(o)
+    active: dict[int, Assignment] = {
+        a.interaction_id: a
+        for a in await session.scalars(
+            select(Assignment).where(Assignment.interaction_id.in_(ids), Assignment.active)
+        )
+    }
+    offers_made = {d.interaction_id: d for d in batch.decisions if isinstance(d, OfferInteraction)}
+    outcomes = _outcomes(batch.decisions)
+    audience_of: dict[int, set[int]] = {}
+    for iid, row in rows.items():
+        view = engine.interaction_view(str(iid))
+        if view is None:
+            continue
+        users: set[int] = set()
+        old_queue = row.queue_id
+        status = view.status.value
+        row.status = status
+        row.queue_id = _int(view.queue_id)
+        row.skill_id = _int(view.skill)
+        agent = _int(view.agent_id) if status in HELD else None
+        row.agent_id = agent
+        row.personal_agent_id = _int(view.personal_agent_id)
+        row.overflow = view.overflow
+        row.callback = view.callback
+        row.queued_at = view.queued_at
+        row.order_t = view.order_t
+        if status in (InteractionStatus.ENDED, InteractionStatus.ABANDONED) and not row.ended_at:
+            row.ended_at = when
+        offered = {int(a) for a in view.offered_to if a.isdigit()}
+        if status != InteractionStatus.OFFERED:
+            offered = set()
+        for o in open_offers.get(iid, []):
+            if o.agent_id in offered:
+                offered.discard(o.agent_id)
+                continue
+            key = (str(iid), str(o.agent_id))
+            o.status = outcomes.get(key) or outcomes.get((str(iid), None)) or "withdrawn"
+            o.closed_at = when
+            users.add(o.agent_id)
+            agent_ids.add(str(o.agent_id))
+            pubs.append(
+                Publication({"type": "offer", "op": "remove", "offer": offer_dict(o)}, {o.agent_id})
+            )
+        made = offers_made.get(str(iid))
+        for uid in sorted(offered):
+            o = Offer(
+                org_id=org_id,
+                interaction_id=iid,
+                agent_id=uid,
+                offered_at=when,
+                expires_at=made.expires_at if made else now,
+                outbound=made.outbound if made else False,
+                explanation=made.explanation.as_dict() if made else {},
+            )
+            session.add(o)
+            await session.flush()
+            users.add(uid)
+            agent_ids.add(str(uid))
+            body = offer_dict(o)
+            body["interaction"] = interaction_dict(row)
+            pubs.append(Publication({"type": "offer", "op": "add", "offer": body}, {uid}))
+        current = active.get(iid)
+        if current is not None and current.agent_id != agent:
+            current.active = False
+            current.ended_at = when
+            current.end_reason = "ended" if status in ("ended", "abandoned") else status
+            users.add(current.agent_id)
+            agent_ids.add(str(current.agent_id))
+            await session.flush()
+            current = None
+        if current is None and agent is not None:
+            session.add(
+                Assignment(org_id=org_id, interaction_id=iid, agent_id=agent, started_at=when)
+            )
+            users.add(agent)
+        for person in (agent, row.personal_agent_id):
+            if person is not None:
+                users.add(person)
+        queues = {q for q in (old_queue, row.queue_id) if q is not None}
+        users |= audience.for_queues(queues)
+        audience_of[iid] = users
+    if rows:
+        tags: dict[int, list[int]] = {}
+        for iid, tid in await session.execute(
+            select(InteractionTag.interaction_id, InteractionTag.tag_id).where(
+                InteractionTag.interaction_id.in_(list(rows))
+            )
+        ):
+            tags.setdefault(iid, []).append(tid)
+        for iid, row in rows.items():
+            pubs.append(
+                Publication(
+                    {
+                        "type": "interaction",
+                        "interaction": interaction_dict(row, tags.get(iid, [])),
+                    },
+                    audience_of.get(iid, set()) | audience.admins,
+                )
+            )
+    pubs.extend(
+        await sync_agents(
+            session, engine, org_id=org_id, audience=audience, batch=batch, agent_ids=agent_ids
+        )
+    )
+    return pubs
+
+
+async def sync_agents(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    *,
+    org_id: int,
+    audience: Audience,
+    batch: Batch,
+    agent_ids: set[str],
+) -> list[Publication]:
+    """Presence rows follow the engine's agent views; a state change is logged (R-AN-8)."""
+    when = at(batch.now)
+    wrap_of = {d.agent_id: d.interaction_id for d in batch.decisions if isinstance(d, StartWrapUp)}
+    uids = sorted(i for i in (_int(a) for a in agent_ids) if i is not None)
+    if not uids:
+        return []
+    rows = {
+        p.user_id: p
+        for p in await session.scalars(
+            select(AgentPresence).where(
+                AgentPresence.org_id == org_id, AgentPresence.user_id.in_(uids)
+            )
+        )
+    }
+    pubs: list[Publication] = []
+    for uid in uids:
+        view = engine.agent_view(str(uid))
+        if view is None:
+            continue
+        row = rows.get(uid)
+        if row is None:
+            row = AgentPresence(
+                user_id=uid,
+                org_id=org_id,
+                presence="offline",
+                state="offline",
+                reason=None,
+                state_since=when,
+                queue_ids=[],
+            )
+            session.add(row)
+        before = agent_dict(row)
+        state = view.state.value
+        if (row.state, row.reason) != (state, view.reason):
+            session.add(
+                InteractionEvent(
+                    org_id=org_id,
+                    at=when,
+                    type="agent.state_changed",
+                    agent_id=uid,
+                    actor_id=batch.actor_id,
+                    data={
+                        "from": row.state,
+                        "to": state,
+                        "reason": view.reason,
+                        "previous_reason": row.reason,
+                    },
+                )
+            )
+            row.state_since = when
+        row.state = state
+        row.reason = view.reason
+        if state in ("available", "busy", "wrap_up"):
+            row.presence = "available"
+        else:
+            row.presence = state
+        row.wrap_up_until = view.wrap_up_until
+        if str(uid) in wrap_of:
+            row.wrap_interaction_id = _int(wrap_of[str(uid)])
+        elif view.wrap_up_until is None:
+            row.wrap_interaction_id = None
+        after = agent_dict(row)
+        if after != before or str(uid) in batch.agents:
+            queues = {int(q) for q in row.queue_ids} | batch.old_queues
+            users = {uid} | audience.for_queues(queues)
+            pubs.append(Publication({"type": "agent", "agent": after}, users))
+    return pubs

@@ -1,0 +1,140 @@
+"""Event-log rows (R-AN-8) for routing decisions and accepted input events (docs/events.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from guichet.persistence.models import InteractionEvent
+from guichet.routing import (
+    AbandonInteraction,
+    AgentQueuesChanged,
+    AssignInteraction,
+    ConversationPaused,
+    ConversationResumed,
+    Decision,
+    EndWrapUp,
+    Event,
+    InteractionArrived,
+    InteractionEnded,
+    InteractionTransferred,
+    KeepCallback,
+    KeyPressed,
+    MoveAlongFlow,
+    OfferAccepted,
+    OfferCallback,
+    OfferExpired,
+    OfferInteraction,
+    OfferRejected,
+    OverflowInteraction,
+    PauseAgent,
+    QueueInteraction,
+    RefuseEvent,
+    RequeueInteraction,
+    StartWrapUp,
+    WidenStep,
+    WithdrawOffer,
+)
+
+#: Event-log type of each routing decision.
+DECISION_TYPES: dict[type, str] = {
+    QueueInteraction: "interaction.queued",
+    OfferInteraction: "interaction.offered",
+    AssignInteraction: "interaction.assigned",
+    WithdrawOffer: "offer.withdrawn",
+    RequeueInteraction: "interaction.requeued",
+    OverflowInteraction: "interaction.overflowed",
+    WidenStep: "interaction.step_widened",
+    MoveAlongFlow: "interaction.flow_moved",
+    OfferCallback: "callback.offered",
+    KeepCallback: "callback.accepted",
+    PauseAgent: "agent.auto_paused",
+    StartWrapUp: "agent.wrap_up_started",
+    EndWrapUp: "agent.wrap_up_ended",
+    AbandonInteraction: "interaction.abandoned",
+}
+
+#: Event-log type of each input event that is logged on its own.
+EVENT_TYPES: dict[type, str] = {
+    InteractionArrived: "interaction.arrived",
+    OfferAccepted: "offer.accepted",
+    OfferRejected: "offer.rejected",
+    OfferExpired: "offer.expired",
+    InteractionEnded: "interaction.ended",
+    KeyPressed: "interaction.key_pressed",
+    ConversationPaused: "conversation.paused",
+    ConversationResumed: "conversation.resumed",
+    InteractionTransferred: "interaction.transferred",
+    AgentQueuesChanged: "agent.queues_changed",
+}
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready form of decision and event fields (tuples, enums, explanations)."""
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _row(item: Any, kind: str, *, org_id: int, actor_id: int | None, at: datetime) -> Any:
+    data = {k: _plain(v) for k, v in item._asdict().items()}
+    expl = getattr(item, "explanation", None)
+    agents = getattr(item, "agent_ids", None)
+    agent = getattr(item, "agent_id", None)
+    if agent is None and agents and len(agents) == 1:
+        agent = agents[0]
+    queue = getattr(item, "queue_id", None)
+    skill = getattr(item, "skill", None)
+    if expl is not None:
+        queue = queue or expl.queue_id
+        skill = skill or expl.skill
+    channel = getattr(item, "channel", None)
+    return InteractionEvent(
+        org_id=org_id,
+        at=at,
+        type=kind,
+        interaction_id=_int(getattr(item, "interaction_id", None)),
+        agent_id=_int(agent),
+        actor_id=actor_id,
+        queue_id=_int(queue) if not isinstance(queue, int) else queue,
+        skill_id=_int(skill),
+        channel=None if channel is None else str(channel),
+        data=data,
+    )
+
+
+def decision_log(
+    decisions: Iterable[Decision], *, org_id: int, actor_id: int | None, at: datetime
+) -> list[InteractionEvent]:
+    """One row per decision (refusals change nothing and are not logged)."""
+    out: list[InteractionEvent] = []
+    for d in decisions:
+        if isinstance(d, RefuseEvent):
+            continue
+        out.append(_row(d, DECISION_TYPES[type(d)], org_id=org_id, actor_id=actor_id, at=at))
+    return out
+
+
+def event_log(
+    event: Event, *, org_id: int, actor_id: int | None, at: datetime
+) -> InteractionEvent | None:
+    """The row of an accepted input event, for those logged on their own."""
+    kind = EVENT_TYPES.get(type(event))
+    if kind is None:
+        return None
+    row: InteractionEvent = _row(event, kind, org_id=org_id, actor_id=actor_id, at=at)
+    return row

@@ -1,0 +1,254 @@
+"""One organization's routing loop: a task that owns the engine and serialises every call.
+
+Commands arrive on an `asyncio.Queue`. For each one the loop opens a transaction, lets the
+command write its own rows and name its engine event, has the engine decide, writes the
+decisions (`live.apply`), commits, and only then publishes on the bus and answers the caller.
+Between commands it sleeps until the engine's next deadline and fires the timers (offer expiry,
+wrap-up end, queue wait, overflow, callback re-check). If a commit fails, the engine no longer
+matches the database: the loop stops and the registry rebuilds it from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from guichet.live.apply import Batch, Publication, apply_batch
+from guichet.live.config_loader import Loaded, fingerprint, load_config
+from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+class Publisher(Protocol):
+    """What the loop needs of the real-time bus (guichet.realtime.bus.EventBus)."""
+
+    def publish(self, org_id: int, event: dict[str, Any], *, user_ids: Collection[int]) -> None:
+        """Queue ``event`` for the clients of ``user_ids`` in ``org_id``."""
+
+
+@dataclass
+class Outcome:
+    """What a command produced: the engine's decisions and the command's own result."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    result: Any = None
+
+
+#: A command: runs inside the loop's transaction; returns (engine event or None, result).
+Prepare = Callable[[AsyncSession, RoutingEngine], Awaitable[tuple[Event | None, Any]]]
+#: Runs after the decisions are written, before the commit (same transaction).
+After = Callable[[AsyncSession, list[Decision]], Awaitable[None]]
+
+
+@dataclass
+class _Command:
+    prepare: Prepare | None
+    actor_id: int | None
+    future: asyncio.Future[Outcome]
+    after: After | None = None
+    #: Keep the command's own writes even when the engine refuses its event (intake).
+    keep_on_refusal: bool = False
+    agents: tuple[str, ...] = ()
+    interactions: tuple[str, ...] = ()
+    old_queues: tuple[int, ...] = ()
+
+
+class RouterBroken(RuntimeError):
+    """The engine may differ from the database (a commit failed): the router must be rebuilt."""
+
+
+class OrgRouter:
+    """The routing loop of one organization (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        org_id: int,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: RoutingEngine,
+        loaded: Loaded,
+        publisher: Callable[[], Publisher | None],
+        clock: Clock = time.time,
+    ) -> None:
+        self.org_id = org_id
+        self.sessions = sessions
+        self.engine = engine
+        self.loaded = loaded
+        self.publisher = publisher
+        self.clock = clock
+        self.broken = False
+        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def now(self) -> float:
+        """The engine clock: the injected clock, never going backwards."""
+        return max(self.clock(), self.engine.now)
+
+    def start(self) -> None:
+        """Start the loop task."""
+        self._task = asyncio.create_task(self._run(), name=f"guichet-router-{self.org_id}")
+
+    async def stop(self) -> None:
+        """Stop the loop; pending commands fail with `RouterBroken`."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            cmd = self._queue.get_nowait()
+            if not cmd.future.done():
+                cmd.future.set_exception(RouterBroken("the routing loop stopped"))
+
+    async def run(
+        self,
+        prepare: Prepare | None,
+        *,
+        actor_id: int | None = None,
+        after: After | None = None,
+        keep_on_refusal: bool = False,
+        agents: Collection[str] = (),
+        interactions: Collection[str] = (),
+        old_queues: Collection[int] = (),
+    ) -> Outcome:
+        """Run a command in the loop and wait for its committed outcome."""
+        if self.broken:
+            raise RouterBroken("the routing loop is being rebuilt")
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        cmd = _Command(
+            prepare,
+            actor_id,
+            fut,
+            after,
+            keep_on_refusal,
+            tuple(agents),
+            tuple(interactions),
+            tuple(old_queues),
+        )
+        await self._queue.put(cmd)
+        return await fut
+
+    async def submit(self, event: Event, *, actor_id: int | None = None) -> list[Decision]:
+        """Hand one event to the engine; returns its decisions once they are committed."""
+
+        async def prepare(_s: AsyncSession, _e: RoutingEngine) -> tuple[Event | None, Any]:
+            return event, None
+
+        return (await self.run(prepare, actor_id=actor_id)).decisions
+
+    async def tick(self) -> list[Decision]:
+        """Fire the timers due now (tests with an injected clock call this)."""
+        return (await self.run(None)).decisions
+
+    async def _run(self) -> None:
+        while True:
+            deadline = self.engine.next_deadline()
+            cmd: _Command | None
+            try:
+                if deadline is None:
+                    cmd = await self._queue.get()
+                else:
+                    wait = max(0.0, deadline - self.clock())
+                    cmd = await asyncio.wait_for(self._queue.get(), wait)
+            except TimeoutError:
+                cmd = None
+            try:
+                outcome = await self._step(cmd)
+            except Exception as exc:
+                if cmd is not None and not cmd.future.done():
+                    cmd.future.set_exception(exc)
+                if self.broken:
+                    log.exception("routing loop of organization %s broke", self.org_id)
+                    return
+                continue
+            if cmd is not None and not cmd.future.done():
+                cmd.future.set_result(outcome)
+
+    async def _step(self, cmd: _Command | None) -> Outcome:
+        engine = self.engine
+        pubs: list[Publication] = []
+        outcome = Outcome()
+        async with self.sessions() as session:
+            if cmd is not None:
+                await self._refresh_config(session)
+            now = self.now()
+            event: Event | None = None
+            if cmd is not None and cmd.prepare is not None:
+                # A failing command (validation error) changes nothing: roll back and re-raise.
+                try:
+                    event, outcome.result = await cmd.prepare(session, engine)
+                except Exception:
+                    await session.rollback()
+                    raise
+            before = engine.now
+            try:
+                decisions = engine.handle(event, now) if event else engine.advance(now)
+            except Exception:
+                await session.rollback()
+                if engine.now != before:
+                    self.broken = True
+                raise
+            outcome.decisions = decisions
+            refused = any(isinstance(d, RefuseEvent) for d in decisions)
+            keep = cmd is not None and cmd.keep_on_refusal
+            try:
+                if refused and len(decisions) == 1 and not keep:
+                    # The engine changed nothing: neither do the command's own writes.
+                    await session.rollback()
+                    return outcome
+                batch = Batch(event, decisions, now, None if cmd is None else cmd.actor_id)
+                if cmd is not None:
+                    batch.agents |= set(cmd.agents)
+                    batch.interactions |= set(cmd.interactions)
+                    batch.old_queues |= set(cmd.old_queues)
+                pubs = await apply_batch(
+                    session, engine, org_id=self.org_id, audience=self.loaded.audience, batch=batch
+                )
+                if cmd is not None and cmd.after is not None:
+                    await cmd.after(session, decisions)
+                await session.commit()
+            except Exception:
+                self.broken = True
+                raise
+        self.publish(pubs)
+        return outcome
+
+    async def _refresh_config(self, session: AsyncSession) -> None:
+        """Apply configuration changes made since the last command (queues, skills, users)."""
+        stamp = await fingerprint(session, org_id=self.org_id)
+        if stamp == self.loaded.fingerprint:
+            return
+        loaded = await load_config(session, org_id=self.org_id)
+        await session.rollback()
+        self.loaded = loaded
+        decisions = self.engine.handle(ConfigurationChanged(loaded.config), self.now())
+        if decisions:
+            batch = Batch(None, decisions, self.engine.now)
+            try:
+                pubs = await apply_batch(
+                    session, self.engine, org_id=self.org_id, audience=loaded.audience, batch=batch
+                )
+                await session.commit()
+            except Exception:
+                self.broken = True
+                raise
+            self.publish(pubs)
+
+    def publish(self, pubs: list[Publication]) -> None:
+        """Hand committed changes to the bus (never before the commit)."""
+        bus = self.publisher()
+        if bus is None:
+            return
+        for p in pubs:
+            if p.user_ids:
+                bus.publish(self.org_id, p.event, user_ids=sorted(p.user_ids))

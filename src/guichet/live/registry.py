@@ -1,0 +1,119 @@
+"""The routers of every organization, started lazily and rebuilt from the database when broken.
+
+`app.state.guichet.live` holds one `LiveRegistry`. `router(org_id)` starts the organization's
+loop on first use by rebuilding its state from the database (`live.recovery`), which is also
+what happens after a restart and after a failed commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from guichet.live.loop import Clock, OrgRouter, Publisher
+from guichet.live.recovery import arrival_event, rebuild
+from guichet.live.render import at
+from guichet.persistence.models import Interaction, InteractionEvent, Offer
+from guichet.routing import Event, RoutingEngine
+
+
+class LiveRegistry:
+    """One `OrgRouter` per organization, created on demand."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: Callable[[], Publisher | None],
+        clock: Clock = time.time,
+    ) -> None:
+        self.sessions = sessions
+        self.publisher = publisher
+        self.clock = clock
+        self._routers: dict[int, OrgRouter] = {}
+        self._lock = asyncio.Lock()
+
+    async def router(self, org_id: int) -> OrgRouter:
+        """The organization's running router, rebuilt from the database if needed."""
+        found = self._routers.get(org_id)
+        if found is not None and not found.broken:
+            return found
+        async with self._lock:
+            found = self._routers.get(org_id)
+            if found is not None and not found.broken:
+                return found
+            if found is not None:
+                await found.stop()
+            router = await self._start(org_id)
+            self._routers[org_id] = router
+            return router
+
+    async def _start(self, org_id: int) -> OrgRouter:
+        async with self.sessions() as session:
+            engine, loaded, plan = await rebuild(session, org_id=org_id, now=self.clock())
+            await session.rollback()
+        router = OrgRouter(
+            org_id=org_id,
+            sessions=self.sessions,
+            engine=engine,
+            loaded=loaded,
+            publisher=self.publisher,
+            clock=self.clock,
+        )
+        router.start()
+        reclaimed = list(plan.reclaimed)
+
+        async def reclaim(session: AsyncSession, _e: RoutingEngine) -> tuple[Event | None, Any]:
+            # Offers open when the loop went down are reclaimed; R-X-10 offers them again.
+            now = at(router.now())
+            if reclaimed:
+                for o in await session.scalars(
+                    select(Offer).where(Offer.interaction_id.in_(reclaimed), Offer.status == "open")
+                ):
+                    session.add(
+                        InteractionEvent(
+                            org_id=org_id,
+                            at=now,
+                            type="offer.reclaimed",
+                            interaction_id=o.interaction_id,
+                            agent_id=o.agent_id,
+                            data={"offer_id": o.id},
+                        )
+                    )
+                await session.execute(
+                    update(Offer)
+                    .where(Offer.interaction_id.in_(reclaimed), Offer.status == "open")
+                    .values(status="reclaimed", closed_at=now)
+                )
+            return None, None
+
+        await router.run(reclaim, interactions=[str(i) for i in reclaimed])
+        for ev in plan.agent_events:
+            await router.submit(ev)
+        for iid in plan.new_interactions:
+            await router.submit(await self._arrival(iid))
+        return router
+
+    async def _arrival(self, iid: int) -> Event:
+        async with self.sessions() as session:
+            row = await session.get(Interaction, iid)
+            await session.rollback()
+        assert row is not None
+        return arrival_event(row)
+
+    def invalidate(self, org_id: int) -> None:
+        """Mark the organization's router for a rebuild on next use."""
+        found = self._routers.get(org_id)
+        if found is not None:
+            found.broken = True
+
+    async def stop(self) -> None:
+        """Stop every router (application shutdown)."""
+        for router in list(self._routers.values()):
+            await router.stop()
+        self._routers.clear()

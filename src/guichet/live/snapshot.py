@@ -1,0 +1,192 @@
+"""What a client sees on register, and how it applies the events that follow (docs/events.md).
+
+`apply_event(snapshot, event)` is the client's contract: a snapshot taken at any moment plus
+the events published after it equals a fresh snapshot (tests check it per event type).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
+from guichet.live.render import HELD, WAITING, agent_dict, interaction_dict, offer_dict
+from guichet.persistence.models import (
+    AgentPresence,
+    ContactCenterPermissions,
+    Interaction,
+    InteractionTag,
+    Offer,
+    Queue,
+    QueueMember,
+)
+
+if TYPE_CHECKING:
+    from guichet.api.deps import Principal
+
+
+async def visible_queues(
+    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str]
+) -> list[Queue] | None:
+    """Queues whose live view the user may watch (R-S-1, R-P-2); None for plain agents."""
+    if ADMINISTRATOR not in roles and SUPERVISOR not in roles:
+        return None
+    stmt = select(Queue).where(Queue.org_id == org_id).order_by(Queue.id)
+    if ADMINISTRATOR not in roles:
+        perms = await session.get(ContactCenterPermissions, org_id)
+        if perms is None or perms.supervisor_limit_to_assigned_queues:
+            mine = select(QueueMember.queue_id).where(
+                QueueMember.user_id == user_id, QueueMember.role == "supervisor"
+            )
+            stmt = stmt.where(Queue.id.in_(mine))
+    return list((await session.scalars(stmt)).all())
+
+
+async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    if ids:
+        for iid, tid in await session.execute(
+            select(InteractionTag.interaction_id, InteractionTag.tag_id).where(
+                InteractionTag.interaction_id.in_(ids)
+            )
+        ):
+            out.setdefault(iid, []).append(tid)
+    return out
+
+
+async def build_snapshot(
+    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str]
+) -> dict[str, Any]:
+    """The live state one user may see: their own work, and the queues they supervise."""
+    snap: dict[str, Any] = {"user_id": user_id, "org_id": org_id}
+    if AGENT in roles:
+        p = await session.get(AgentPresence, user_id)
+        snap["agent"] = agent_dict(p) if p is not None else None
+        held = (
+            await session.scalars(
+                select(Interaction).where(
+                    Interaction.org_id == org_id,
+                    Interaction.agent_id == user_id,
+                    Interaction.status.in_(HELD),
+                )
+            )
+        ).all()
+        offers = (
+            await session.scalars(
+                select(Offer).where(Offer.agent_id == user_id, Offer.status == "open")
+            )
+        ).all()
+        offered = {
+            r.id: r
+            for r in await session.scalars(
+                select(Interaction).where(Interaction.id.in_([o.interaction_id for o in offers]))
+            )
+        }
+        tags = await _tags(session, [r.id for r in held] + list(offered))
+        snap["interactions"] = {str(r.id): interaction_dict(r, tags.get(r.id, [])) for r in held}
+        snap["offers"] = {}
+        for o in offers:
+            body = offer_dict(o)
+            row = offered[o.interaction_id]
+            body["interaction"] = interaction_dict(row, tags.get(row.id, []))
+            snap["offers"][str(o.interaction_id)] = body
+    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles)
+    if queues is not None:
+        ids = [q.id for q in queues]
+        waiting = (
+            await session.scalars(
+                select(Interaction).where(
+                    Interaction.org_id == org_id,
+                    Interaction.queue_id.in_(ids),
+                    Interaction.status.in_(WAITING),
+                )
+            )
+        ).all()
+        tags = await _tags(session, [r.id for r in waiting])
+        snap["queues"] = {str(q.id): {"id": q.id, "name": q.name, "waiting": []} for q in queues}
+        for r in waiting:
+            snap["queues"][str(r.queue_id)]["waiting"].append(
+                interaction_dict(r, tags.get(r.id, []))
+            )
+        for q in snap["queues"].values():
+            q["waiting"].sort(key=_order)
+        snap["agents"] = {}
+        presence = await session.scalars(
+            select(AgentPresence).where(AgentPresence.org_id == org_id)
+        )
+        visible = set(ids)
+        for p in presence:
+            if visible & {int(x) for x in p.queue_ids}:
+                snap["agents"][str(p.user_id)] = agent_dict(p)
+    return snap
+
+
+def _order(ix: dict[str, Any]) -> tuple[float, int]:
+    return (ix["order_t"] or 0.0, ix["id"])
+
+
+def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """A new snapshot: ``snapshot`` with ``event`` applied (the client's contract)."""
+    snap = copy.deepcopy(snapshot)
+    me = snap["user_id"]
+    kind = event["type"]
+    if kind == "interaction":
+        ix = event["interaction"]
+        key = str(ix["id"])
+        if "interactions" in snap:
+            if ix["agent_id"] == me and ix["status"] in HELD:
+                snap["interactions"][key] = ix
+            else:
+                snap["interactions"].pop(key, None)
+        if "offers" in snap and key in snap["offers"]:
+            snap["offers"][key]["interaction"] = ix
+        if "queues" in snap:
+            for q in snap["queues"].values():
+                q["waiting"] = [w for w in q["waiting"] if w["id"] != ix["id"]]
+            q = snap["queues"].get(str(ix["queue_id"]))
+            if q is not None and ix["status"] in WAITING:
+                q["waiting"].append(ix)
+                q["waiting"].sort(key=_order)
+    elif kind == "offer" and "offers" in snap:
+        offer = event["offer"]
+        if offer["agent_id"] == me:
+            key = str(offer["interaction_id"])
+            if event["op"] == "add":
+                snap["offers"][key] = offer
+            else:
+                snap["offers"].pop(key, None)
+    elif kind == "agent":
+        agent = event["agent"]
+        if "agent" in snap and agent["user_id"] == me:
+            snap["agent"] = agent
+        if "agents" in snap:
+            visible = {int(k) for k in snap["queues"]}
+            key = str(agent["user_id"])
+            if visible & set(agent["queue_ids"]):
+                snap["agents"][key] = agent
+            else:
+                snap["agents"].pop(key, None)
+    return snap
+
+
+def live_snapshot(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[Principal], Awaitable[dict[str, Any]]]:
+    """The snapshot provider registered on `app.state.guichet.snapshots`."""
+
+    async def provide(principal: Principal) -> dict[str, Any]:
+        async with sessions() as session:
+            snap = await build_snapshot(
+                session,
+                org_id=principal.org_id,
+                user_id=principal.user_id,
+                roles=list(principal.user.roles),
+            )
+            await session.rollback()
+            return snap
+
+    return provide

@@ -1,0 +1,75 @@
+"""Set up a small contact center over the API: skills, a queue, agents logged in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.factories import Org
+from tests.live.conftest import LiveWorld
+
+
+async def post(world: LiveWorld, url: str, headers: dict[str, str], body: Any) -> Any:
+    """POST and check success; returns the JSON body."""
+    r = await world.client.post(url, json=body, headers=headers)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+async def put(world: LiveWorld, url: str, headers: dict[str, str], body: Any) -> Any:
+    """PUT and check success; returns the JSON body."""
+    r = await world.client.put(url, json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def skill(world: LiveWorld, org: Org, name: str) -> int:
+    """A new skill's id."""
+    created = await post(world, "/api/v1/skills", org.admin, {"name": name})
+    return int(created["id"])
+
+
+async def queue(world: LiveWorld, org: Org, name: str, **settings: Any) -> int:
+    """A new chat queue's id (chat channel unless told)."""
+    body = {"kind": "chat", "name": name, "channel_types": ["chat"], **settings}
+    created = await post(world, "/api/v1/queues", org.admin, body)
+    return int(created["id"])
+
+
+async def agent(
+    world: LiveWorld,
+    org: Org,
+    name: str,
+    *,
+    queues: list[int],
+    skills: dict[int, int] | None = None,
+    available: bool = True,
+    roles: tuple[str, ...] = ("agent",),
+) -> dict[str, str]:
+    """An agent member of ``queues`` with ``skills``, logged in and (by default) available."""
+    headers = await world.user(org, name, roles=roles)
+    uid = org.users[name]
+    for qid in queues:
+        r = await world.client.get(f"/api/v1/queues/{qid}/members", headers=org.admin)
+        members = r.json()
+        await put(
+            world,
+            f"/api/v1/queues/{qid}/members",
+            org.admin,
+            {"agents": [*members["agents"], uid], "supervisors": members["supervisors"]},
+        )
+    if skills:
+        body = [{"skill_id": s, "proficiency": p} for s, p in skills.items()]
+        await put(world, f"/api/v1/users/{uid}/skills", org.admin, body)
+    await put(world, "/api/v1/agent/queues", headers, {"queue_ids": queues})
+    if available:
+        await put(world, "/api/v1/agent/state", headers, {"state": "available"})
+    return headers
+
+
+async def chat(world: LiveWorld, org: Org, **body: Any) -> dict[str, Any]:
+    """A new chat interaction (as the organization's administrator)."""
+    body.setdefault("channel", "chat")
+    r = await world.client.post("/api/v1/interactions", json=body, headers=org.admin)
+    assert r.status_code == 201, r.text
+    created: dict[str, Any] = r.json()
+    return created
