@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from guichet import __version__
-from guichet.api import problems
+from guichet.api import problems, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
 from guichet.api.routes.health import router as health_router
@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:
         api.include_router(router)
+    api.include_router(ws.router)
     app.include_router(api)
 
     @app.get("/", include_in_schema=False)

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from guichet.realtime.queue import ClientQueue, Event
 
@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 SnapshotProvider = Callable[["Principal"], Awaitable[dict[str, Any]]]
 """Builds what a client sees on register; LIVE state providers replace the default."""
+
+
+class QueueInfo(NamedTuple):
+    """Who a queue belongs to and the id of the last event pushed into it."""
+
+    org_id: int
+    user_id: int
+    last_event_id: int
 
 
 class QueueGone(Exception):
@@ -155,11 +163,11 @@ class EventBus:
         with self._lock:
             self._live(queue_id).ack(last_event_id)
 
-    def owner(self, queue_id: str) -> tuple[int, int]:
-        """The (organization id, user id) a live queue belongs to."""
+    def describe(self, queue_id: str) -> QueueInfo:
+        """Whose a live queue is and the id of the last event it received."""
         with self._lock:
             queue = self._live(queue_id)
-            return queue.org_id, queue.user_id
+            return QueueInfo(queue.org_id, queue.user_id, queue.last_event_id)
 
     def close(self, queue_id: str) -> None:
         """Drop a queue (unknown ids are ignored); anyone waiting on it gets ``QueueGone``."""
