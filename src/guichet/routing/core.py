@@ -125,14 +125,15 @@ class Core:
     def pop_agent(self, g: Group, ix: Ix) -> tuple[Any, Any, int, int, AgentRt] | None:
         """Pop the best available agent of the group for this interaction, or None."""
         heap = g.agents
-        ch = g.channel
         declined = ix.declined
         skipped: list[tuple[Any, Any, int, int, AgentRt]] | None = None
         found = None
         while heap:
             e = heap[0]
             a = e[4]
-            if e[3] != a.stamp or not self.can_take(a, ch):
+            # A live stamp means the agent could take this channel when listed, and nothing
+            # that changes that (load, budget, capacity, presence, wrap-up) happened since.
+            if e[3] != a.stamp:
                 heappop(heap)
                 continue
             if declined is not None and declined.get(a.idx) == a.epoch:
