@@ -160,11 +160,12 @@ async def do_update_flow(
             "version", f"the flow is at version {row.version}; reload it", RULE, "stale_version"
         )
     state = await _check_fields(session, org_id=row.org_id, values=changes, flow_id=row.id)
-    graph = state.get("graph")
-    flow = (
-        flow_from_dict(row.graph)
-        if graph is None
-        else await check_graph(session, org_id=row.org_id, graph=graph, supervisor_id=supervisor_id)
+    # The stored graph is checked again too: a queue it names may have gone since.
+    flow = await check_graph(
+        session,
+        org_id=row.org_id,
+        graph=state.get("graph") or row.graph,
+        supervisor_id=supervisor_id,
     )
     if "name" in state:
         row.name, row.name_key = state["name"], name_key(state["name"])

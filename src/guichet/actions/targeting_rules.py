@@ -8,7 +8,7 @@ disabled, and is created on first use as "route to nothing" (the engine's defaul
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,6 @@ from guichet.routing.targeting import TargetAction, TargetingRule, validate_rule
 RULE = "R-TR-1"
 MAX_NAME = 100
 MAX_RULES = 500
-MAX_CONDITIONS = 50
 DEFAULT_NAME = "Default"
 
 
@@ -42,7 +41,10 @@ async def ensure_default(session: AsyncSession, *, org_id: int) -> TargetingRule
             select(TargetingRuleRow.name_key).where(TargetingRuleRow.org_id == org_id)
         )
     )
-    name = next(n for n in _default_names() if name_key(n) not in taken)
+    name, n = DEFAULT_NAME, 1
+    while name_key(name) in taken:
+        n += 1
+        name = f"{DEFAULT_NAME} {n}"
     row = TargetingRuleRow(
         org_id=org_id, name=name, name_key=name_key(name), position=None, is_default=True
     )
@@ -57,14 +59,6 @@ async def ensure_default(session: AsyncSession, *, org_id: int) -> TargetingRule
             raise
         return found
     return row
-
-
-def _default_names() -> Iterator[str]:
-    yield DEFAULT_NAME
-    n = 2
-    while True:
-        yield f"{DEFAULT_NAME} {n}"
-        n += 1
 
 
 async def list_rules(session: AsyncSession, *, org_id: int) -> list[TargetingRuleRow]:
@@ -130,8 +124,10 @@ async def check_rule(
     The default rule may route nowhere but has no conditions and stays enabled.
     """
     state["name"] = clean_name(state["name"], field="name", rule=RULE, max_length=MAX_NAME)
-    if len(state["conditions"]) > MAX_CONDITIONS:
-        raise invalid("conditions", f"at most {MAX_CONDITIONS} conditions", RULE)
+    state["conditions"] = [
+        {"field": c["field"], "operator": c["operator"], "value": c.get("value", "")}
+        for c in state["conditions"]
+    ]
     if is_default and state["conditions"]:
         raise invalid("conditions", "the default rule applies when no rule matches", RULE)
     if is_default and not state["enabled"]:
