@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -219,3 +220,31 @@ async def test_r_p_2_agents_cannot_read_or_manage_rules(world: World, org_a: Org
             },
         )
     assert (await world.client.post(URL, json=body, headers=sup)).status_code == 201
+
+
+async def test_r_p_2_limited_supervisor_routes_only_to_own_queues(world: World, org_a: Org) -> None:
+    """R-P-2: a supervisor limited to assigned queues may only name the queues they supervise."""
+    sup = await world.user(org_a, "sam", roles=["supervisor"])
+    async with world.state.sessions() as session:
+        await do_update_permissions(
+            session, org_id=org_a.id, changes={"supervisor_manage_queue_settings": True}
+        )
+    mine, other = await queue(world, org_a, "Mine"), await queue(world, org_a, "Other")
+    r = await world.client.put(
+        f"/api/v1/queues/{mine}/members",
+        json={"agents": [], "supervisors": [org_a.users["sam"]]},
+        headers=org_a.admin,
+    )
+    assert r.status_code == 200, r.text
+    r = await world.client.post(URL, json={"name": "X", "action": {"queue_id": other}}, headers=sup)
+    refused(r, 422, "/action/queue_id")
+    r = await world.client.post(URL, json={"name": "X", "action": {"queue_id": mine}}, headers=sup)
+    assert r.status_code == 201, r.text
+
+
+async def test_r_tr_1_one_default_rule_under_concurrent_first_use(world: World, org_a: Org) -> None:
+    """R-TR-1: many first reads at once still leave exactly one default rule."""
+    answers = await asyncio.gather(*(world.client.get(URL, headers=org_a.admin) for _ in range(6)))
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+    ids = {x["id"] for r in answers for x in r.json() if x["is_default"]}
+    assert len(ids) == 1 and await names(world, org_a) == ["Default"]
