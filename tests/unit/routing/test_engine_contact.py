@@ -260,3 +260,17 @@ def test_r_q_12_logging_into_a_queue_takes_its_waiting_work() -> None:
             "q", waiting=1, callbacks=0, longest_wait_s=4.0, paused_conversations=0, members=0
         )
     )
+
+
+def test_r_q_6_not_offered_without_calls_in_the_last_15_minutes() -> None:
+    """R-Q-6: no call in the last 15 minutes (only the asking one): no callback, and the
+    re-check after the threshold offers it once the average is known and high."""
+    q = QueueConfig("q", auto_accept=True, callback=CallbackPolicy(enabled=True, threshold_s=30))
+    e = engine([agent("a")], (q,), available=[])
+    got = arrive(e, "c1", 0.0, caller_id=MOBILE)
+    assert only(got, OfferCallback) == []  # nobody else waited in the window
+    arrive(e, "c2", 10.0, caller_id=MOBILE)
+    # At 40 s c2's re-check sees c1 waiting 40 s (> 30): offered, once.
+    got = e.advance(40.0)
+    assert [d.interaction_id for d in only(got, OfferCallback)] == ["c2"]
+    assert only(e.advance(2000.0), OfferCallback) == []
