@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from heapq import heappop
-
 from guichet.domain.routing import (
     SYSTEM_NO_ANSWER_REASON,
     InteractionStatus,
@@ -11,25 +9,23 @@ from guichet.domain.routing import (
     WithdrawReason,
 )
 
-from .callback import should_offer_callback
 from .config import RoutingConfig
-from .core import CALLBACK_CHECK, OFFER, OVERFLOW, STEP, WRAP, Core
+from .core import CALLBACK_CHECK, OFFER, OVERFLOW, STEP, WRAP
 from .decisions import (
     AbandonInteraction,
     Decision,
     EndWrapUp,
     Explanation,
-    OfferCallback,
     PauseAgent,
     QueueInteraction,
     RequeueInteraction,
     StartWrapUp,
     WithdrawOffer,
 )
-from .estimate import WaitEstimate, estimate_wait
+from .estimates import Estimates
 from .returns import ReturnMemory
-from .state import WAITING_STATUSES, AgentRt, Ix, QueueRt
-from .wait_tracker import WINDOW_S, WaitTracker
+from .state import AgentRt, Ix, QueueRt
+from .wait_tracker import WaitTracker
 
 _WAITING = InteractionStatus.WAITING
 _CALLBACK = InteractionStatus.CALLBACK
@@ -39,7 +35,7 @@ _ENDED = InteractionStatus.ENDED
 __all__ = ["CALLBACK_CHECK", "OFFER", "OVERFLOW", "STEP", "WRAP", "Ops"]
 
 
-class Ops(Core):
+class Ops(Estimates):
     """Shared operations; handlers in the *_events modules call these."""
 
     config: RoutingConfig
@@ -126,72 +122,6 @@ class Ops(Core):
             cb = q.cfg.callback
             if cb is not None and not ix.callback_offered:
                 self.at(now + cb.threshold_s, CALLBACK_CHECK, ix, ix.route_token)
-
-    def check_callback(self, ix: Ix, now: float, out: list[Decision]) -> None:
-        """R-Q-6: offer a callback once, when the queue's 15-minute conditions hold."""
-        q = ix.queue
-        if q is None or ix.callback_offered or ix.status is not _WAITING:
-            return
-        check = should_offer_callback(
-            q.cfg.callback,
-            self.tracker,
-            q.id,
-            now=now,
-            available_agents=self.available_count(q, ix),
-            caller_id=ix.caller_id,
-            already_offered=ix.callback_offered,
-            call_id=ix.id,
-        )
-        if not check.offer:
-            return
-        ix.callback_offered = True
-        estimate = self.estimate(ix, now)
-        out.append(
-            OfferCallback(
-                ix.id,
-                q.id,
-                None if estimate is None else estimate.wait_s,
-                check.average_wait_s or 0.0,
-            )
-        )
-
-    def available_count(self, q: QueueRt, ix: Ix) -> int:
-        """1 when some agent of the queue can take this channel now, else 0 (R-Q-6)."""
-        g = self.get_group(q, ix.channel, (), False)
-        heap = g.agents
-        while heap:
-            e = heap[0]
-            if e[3] == e[4].stamp and self.can_take(e[4], g.channel):
-                return 1
-            heappop(heap)
-        return 0
-
-    def estimate(self, ix: Ix, now: float) -> WaitEstimate | None:
-        """R-X-6: position and estimated wait of a waiting interaction (O(queue length))."""
-        q = ix.queue
-        if q is None or ix.status not in WAITING_STATUSES or ix.personal is not None:
-            return None
-        me = (ix.order_t, ix.seq)
-        ahead = sum(1 for e in q.heap if e[2] == e[3].wver and (e[0], e[1]) < me)
-        serving = idle = 0
-        for a in q.members:
-            if a.presence != "offline" and not a.removed:
-                serving += 1
-                if self.can_take(a, ix.channel):
-                    idle += 1
-        answers = q.answers
-        horizon = now - WINDOW_S
-        while answers and answers[0] <= horizon:
-            answers.popleft()
-        return estimate_wait(
-            ahead=ahead,
-            serving_agents=serving,
-            idle_agents=idle,
-            aht_s=q.handle_s / q.handle_n if q.handle_n else None,
-            aht_samples=q.handle_n,
-            answered_recent=len(answers),
-            window_s=WINDOW_S,
-        )
 
     def requeue(
         self, ix: Ix, a: AgentRt | None, reason: RequeueReason, now: float, out: list[Decision]
