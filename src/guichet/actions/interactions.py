@@ -20,7 +20,7 @@ from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
 from guichet.live.apply import Publication
 from guichet.live.recovery import arrival_event
-from guichet.live.render import interaction_dict
+from guichet.live.render import at, interaction_dict
 from guichet.persistence.models import (
     Contact,
     Interaction,
@@ -135,6 +135,7 @@ async def do_intake(
         context = dict(body.get("context") or {})
         row = Interaction(
             org_id=org_id,
+            created_at=at(router.now()),
             channel=body["channel"],
             status="new",
             contact_id=None if contact is None else contact.id,

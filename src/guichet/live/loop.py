@@ -60,7 +60,8 @@ class _Command:
     keep_on_refusal: bool = False
     agents: tuple[str, ...] = ()
     interactions: tuple[str, ...] = ()
-    old_queues: tuple[int, ...] = ()
+    #: Read after `prepare` ran: the command may fill it (queues an agent left).
+    old_queues: Collection[int] = ()
 
 
 class RouterBroken(RuntimeError):
@@ -133,7 +134,7 @@ class OrgRouter:
             keep_on_refusal,
             tuple(agents),
             tuple(interactions),
-            tuple(old_queues),
+            old_queues,
         )
         await self._queue.put(cmd)
         return await fut

@@ -16,6 +16,7 @@ from guichet.api.routes import (
     queues,
     routing_config,
     skills,
+    supervision,
     tags,
     users,
 )
@@ -35,5 +36,6 @@ ROUTERS: list[APIRouter] = [
     permissions.router,
     interactions.router,
     agent_ops.router,
+    supervision.router,
     routing_config.router,
 ]

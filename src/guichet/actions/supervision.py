@@ -1,0 +1,199 @@
+"""Supervisor live view (R-S-1) and actions on agents and conversations (R-S-2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.actions.common import get_in_org
+from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
+from guichet.errors import Forbidden, NotFound
+from guichet.live import LiveRegistry
+from guichet.live.apply import Publication
+from guichet.live.render import WAITING, agent_dict, interaction_dict, offline_agent
+from guichet.live.snapshot import visible_queues
+from guichet.persistence.models import (
+    AgentPresence,
+    Assignment,
+    Interaction,
+    InteractionEvent,
+    Message,
+    Organization,
+    QueueMember,
+    User,
+)
+
+#: Seconds within which an answer counts for the service level when a queue sets none.
+DEFAULT_SERVICE_LEVEL_S = 20
+
+
+def require_watcher(roles: list[str]) -> None:
+    """Supervisors and administrators only (403 otherwise)."""
+    if ADMINISTRATOR not in roles and SUPERVISOR not in roles:
+        raise Forbidden("this is for supervisors", code="not_a_supervisor")
+
+
+async def supervised_agent(
+    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str], agent_id: int
+) -> User:
+    """An agent the caller supervises: member of or logged in to a queue they watch (R-S-2)."""
+    require_watcher(roles)
+    agent = await get_in_org(session, User, agent_id, org_id)
+    if ADMINISTRATOR in roles:
+        return agent
+    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles) or []
+    mine = {q.id for q in queues}
+    member = set(
+        await session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == agent_id))
+    )
+    p = await session.get(AgentPresence, agent_id)
+    logged = {int(q) for q in (p.queue_ids if p else [])}
+    if not mine & (member | logged):
+        raise NotFound(f"user {agent_id} not found")
+    return agent
+
+
+def _today_start(tz_name: str, now: float) -> datetime:
+    tz = ZoneInfo(tz_name or "UTC")
+    local = datetime.fromtimestamp(now, tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+async def live_view(
+    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str], now: float
+) -> dict[str, Any]:
+    """R-S-1: per queue the waiting list (callback labels), counts, longest wait, service level
+    so far today; per agent the state, time in state and current work."""
+    require_watcher(roles)
+    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles) or []
+    ids = [q.id for q in queues]
+    org = await session.get(Organization, org_id)
+    start = _today_start(org.timezone if org else "UTC", now)
+    waiting = (
+        await session.scalars(
+            select(Interaction).where(
+                Interaction.org_id == org_id,
+                Interaction.queue_id.in_(ids),
+                Interaction.status.in_(WAITING),
+            )
+        )
+    ).all()
+    offered = dict(
+        (
+            await session.execute(
+                select(Interaction.queue_id, func.count())
+                .where(Interaction.queue_id.in_(ids), Interaction.created_at >= start)
+                .group_by(Interaction.queue_id)
+            )
+        ).all()
+    )
+    first = (
+        select(Assignment.interaction_id, func.min(Assignment.started_at).label("t"))
+        .group_by(Assignment.interaction_id)
+        .subquery()
+    )
+    answered_rows = (
+        await session.execute(
+            select(Interaction.queue_id, Interaction.created_at, first.c.t)
+            .join(first, first.c.interaction_id == Interaction.id)
+            .where(Interaction.queue_id.in_(ids), Interaction.created_at >= start)
+        )
+    ).all()
+    out_queues = []
+    for q in queues:
+        mine = sorted(
+            (w for w in waiting if w.queue_id == q.id), key=lambda w: (w.order_t or 0.0, w.id)
+        )
+        limit = int((q.settings or {}).get("service_level_s", DEFAULT_SERVICE_LEVEL_S))
+        answered = [t - c for qid, c, t in answered_rows if qid == q.id]
+        quick = sum(1 for d in answered if d <= timedelta(seconds=limit))
+        total = offered.get(q.id, 0)
+        out_queues.append(
+            {
+                "id": q.id,
+                "name": q.name,
+                "waiting": [interaction_dict(w) for w in mine],
+                "waiting_count": len(mine),
+                "callbacks": sum(1 for w in mine if w.status == "callback"),
+                "longest_wait_s": max((now - (w.order_t or now) for w in mine), default=0.0),
+                "offered_today": total,
+                "answered_today": len(answered),
+                "service_level_s": limit,
+                "service_level": None if total == 0 else quick / total,
+            }
+        )
+    agents = []
+    presence = await session.scalars(select(AgentPresence).where(AgentPresence.org_id == org_id))
+    work: dict[int, list[int]] = {}
+    for iid, aid in await session.execute(
+        select(Interaction.id, Interaction.agent_id).where(
+            Interaction.org_id == org_id, Interaction.status.in_(("assigned", "paused"))
+        )
+    ):
+        if aid is not None:
+            work.setdefault(aid, []).append(iid)
+    visible = set(ids)
+    for p in presence:
+        if not visible & {int(x) for x in p.queue_ids}:
+            continue
+        body = agent_dict(p)
+        body["time_in_state_s"] = max(0.0, now - p.state_since.timestamp())
+        body["current_work"] = sorted(work.get(p.user_id, []))
+        agents.append(body)
+    return {"queues": out_queues, "agents": sorted(agents, key=lambda a: a["user_id"])}
+
+
+async def agent_state(session: AsyncSession, *, user_id: int) -> dict[str, Any]:
+    """One agent's live state."""
+    p = await session.get(AgentPresence, user_id, populate_existing=True)
+    return agent_dict(p) if p is not None else offline_agent(user_id)
+
+
+async def do_join(
+    session: AsyncSession,
+    live: LiveRegistry,
+    *,
+    org_id: int,
+    user: User,
+    iid: int,
+) -> Message:
+    """R-S-2: a supervisor joins a conversation; the transcript and the event log say so."""
+    require_watcher(list(user.roles))
+    row = await get_in_org(session, Interaction, iid, org_id)
+    if row.status not in ("assigned", "paused"):
+        raise Forbidden("only a conversation an agent handles can be joined", code="not_joinable")
+    queues = await visible_queues(session, org_id=org_id, user_id=user.id, roles=list(user.roles))
+    if row.queue_id not in {q.id for q in queues or []}:
+        raise NotFound(f"interactions {iid} not found")
+    msg = Message(
+        org_id=org_id,
+        interaction_id=row.id,
+        sender="system",
+        sender_user_id=user.id,
+        body=f"{user.display_name} joined the conversation",
+    )
+    session.add(msg)
+    session.add(
+        InteractionEvent(
+            org_id=org_id,
+            type="interaction.joined",
+            interaction_id=row.id,
+            agent_id=row.agent_id,
+            actor_id=user.id,
+            queue_id=row.queue_id,
+            channel=row.channel,
+            data={"supervisor_id": user.id},
+        )
+    )
+    await session.commit()
+    from guichet.actions.interactions import message_dict
+
+    router = await live.router(org_id)
+    users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
+    users |= {u for u in (row.agent_id, user.id) if u is not None}
+    router.publish([Publication({"type": "message", "message": message_dict(msg)}, users)])
+    return msg
