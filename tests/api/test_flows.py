@@ -6,10 +6,12 @@ import copy
 from typing import Any
 
 import httpx
+from sqlalchemy import delete
 
 from guichet.actions.routing_config import check_routing_references, load_flows
 from guichet.errors import Conflict
 from guichet.flows import Arrived, Enqueue, KeyPressed, step
+from guichet.persistence.models import Queue
 from tests.factories import Org, World, problem
 
 URL = "/api/v1/flows"
@@ -205,11 +207,15 @@ async def test_r_q_5_concurrent_saves_of_one_version_cannot_both_win(
 
 
 async def test_r_q_5_flow_naming_a_queue_gone_is_refused_on_save(world: World, org_a: Org) -> None:
-    """R-Q-5: every save checks the graph again, so a queue deleted since is reported."""
+    """R-Q-5: the queue API refuses to delete a routed queue, and every save checks again."""
     sales = await queue(world, org_a)
     f = await make(world, org_a, "Main", graph(sales))
-    r = await world.client.delete(f"/api/v1/queues/{sales}", headers=org_a.admin)
-    assert r.status_code == 204  # the queues resource does not ask the flows (yet)
+    body = problem(await world.client.delete(f"/api/v1/queues/{sales}", headers=org_a.admin), 409)
+    assert body["rule"] == "R-Q-5" and body["code"] == "in_use"
+    # A queue removed behind the API's back (as by an older version) is still caught on save.
+    async with world.state.sessions() as session:
+        await session.execute(delete(Queue).where(Queue.id == int(sales)))
+        await session.commit()
     r = await world.client.patch(f"{URL}/{f['id']}", json={"name": "Main 2"}, headers=org_a.admin)
     refused(r, ("/graph/nodes/sales_q/queue_id", "unknown_queue"))
     assert (await world.client.get(f"{URL}/{f['id']}", headers=org_a.admin)).json() == f

@@ -87,6 +87,10 @@ async def test_r_tr_1_referenced_queue_and_skill_cannot_vanish(world: World, org
                 assert exc.rule == "R-TR-1" and "VIP" in exc.detail
             else:
                 raise AssertionError(f"{kwargs} deleted while a rule routes to it")
+    # Through the API: 409 naming the rule, for the queue and the skill alike.
+    for path in (f"/api/v1/queues/{q}", f"/api/v1/skills/{s}"):
+        body = problem(await world.client.delete(path, headers=org_a.admin), 409)
+        assert body["rule"] == "R-TR-1" and body["code"] == "in_use"
     await world.client.delete(f"{URL}/{rule['id']}", headers=org_a.admin)
     async with world.state.sessions() as session:
         await check_routing_references(session, org_id=org_a.id, queue_id=q, skill_id=s)

@@ -16,6 +16,7 @@ from guichet.actions.queue_rules import (
     check_ranges,
     threshold_seconds,
 )
+from guichet.actions.routing_config import check_routing_references
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
 from guichet.errors import NotFound, conflict, invalid
 from guichet.persistence.models import Queue, QueueMember, Skill
@@ -181,7 +182,8 @@ async def do_update_queue(
 
 
 async def do_delete_queue(session: AsyncSession, *, queue: Queue) -> None:
-    """Delete a queue and its memberships."""
+    """Delete a queue and its memberships; refused (409) while routing still names it."""
+    await check_routing_references(session, org_id=queue.org_id, queue_id=queue.id)
     await session.execute(delete(QueueMember).where(QueueMember.queue_id == queue.id))
     await session.delete(queue)
     await session.commit()
