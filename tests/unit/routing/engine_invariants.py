@@ -62,6 +62,8 @@ def check_nothing_lost(e: RoutingEngine, arrived: list[str]) -> None:
                 assert any(en[3] is ix and en[2] == ix.wver for en in ix.queue.heap)
         elif st_ is InteractionStatus.PAUSED:
             assert ix.agent is not None and ix.agent.paused_convs.get(iid) is ix
+        elif st_ is InteractionStatus.IN_FLOW:
+            assert ix.flow_id is not None and ix.node is not None
         else:
             assert st_ in (InteractionStatus.ENDED, InteractionStatus.ABANDONED), st_
         if st_ is not InteractionStatus.OFFERED:

@@ -27,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from guichet.domain.enums import AgentState, Channel, Strategy
 from guichet.domain.routing import InteractionStatus
+from guichet.flows.model import EntryNode, Flow, HangupNode, MenuNode, QueueNode
 from guichet.routing import (
     AgentCapacityChanged,
     AgentConfig,
@@ -80,6 +81,24 @@ STEPS = (
 )
 
 
+#: R-Q-5: menu (1: q0, else hang up; no input: q0); q0 waits 20 s then q1, which waits 30 s.
+FLOW = Flow(
+    "f",
+    "main",
+    {
+        "entry": EntryNode(id="entry", next="menu"),
+        "menu": MenuNode(id="menu", choices={"1": "wait0"}, invalid="bye", no_input="wait0"),
+        "wait0": QueueNode(
+            id="wait0", queue_id="q0", wait_timeout_s=20, on_timeout="wait1", on_exit="bye"
+        ),
+        "wait1": QueueNode(
+            id="wait1", queue_id="q1", wait_timeout_s=30, on_timeout="bye", on_exit="bye"
+        ),
+        "bye": HangupNode(id="bye"),
+    },
+)
+
+
 def make_config(variant: int, mixing: bool | None = None) -> RoutingConfig:
     """Small organizations that differ in strategy, wrap-up, budget, slots and callbacks."""
     strategies = list(Strategy)
@@ -118,6 +137,7 @@ def make_config(variant: int, mixing: bool | None = None) -> RoutingConfig:
         agents=tuple(agents),
         queues=tuple(queues),
         allow_mixing=variant % 5 == 4 if mixing is None else mixing,
+        flows={"f": FLOW},
     )
 
 
@@ -174,7 +194,7 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(
         queue=st.sampled_from((0, 0, 1, 2)),
         channel=st.sampled_from((Channel.VOICE, Channel.VOICE, *CHANNELS)),
-        skill=st.sampled_from((None, None, "steps", *TARGETS)),
+        skill=st.sampled_from((None, None, "steps", "flow", *TARGETS)),
         dt=st.sampled_from((0.0, 1.0, 2.5)),
         priority=st.sampled_from((None, None, 3.0)),
         contact=st.sampled_from((None, "c1", "c2")),
@@ -192,13 +212,15 @@ class EngineMachine(RuleBasedStateMachine):
         self.count += 1
         iid = f"i{self.count}"
         steps = STEPS if skill == "steps" else ()
+        flow = skill == "flow"
         out = self.send(
             InteractionArrived(
                 iid,
                 channel,
-                f"q{queue}",
-                None if skill == "steps" else skill,
+                None if flow else f"q{queue}",
+                None if skill in ("steps", "flow") else skill,
                 steps,
+                flow_id="f" if flow else None,
                 priority=priority,
                 contact_id=contact,
                 caller_id="+33612345678",
@@ -289,8 +311,10 @@ class EngineMachine(RuleBasedStateMachine):
             )
         elif kind == 4:
             event = KeyPressed(iid, "#")
-        else:
+        elif agent % 2:
             event = KeyPressed(iid, "*")
+        else:
+            event = KeyPressed(iid, "1")
         self.send(event)
 
     @rule(variant=st.integers(0, 19))
