@@ -184,3 +184,15 @@ def test_failing_snapshot_answers_an_error_and_keeps_the_socket(live: Live) -> N
         ws.send_json({"op": "ping"})
         assert frame(ws, "pong") == {"op": "pong"}
     assert len(live.state.bus) == 0
+
+
+def test_event_that_cannot_be_encoded_costs_the_queue_not_the_socket(live: Live) -> None:
+    ada = live.member("alpha")
+    with live.connect(ada) as ws:
+        queue_id = register(ws)["queue_id"]
+        live.publish(ada, {"type": "agent.updated", "oops": object()})
+        error = frame(ws, "error")
+        assert error["code"] == "BAD_EVENT_QUEUE_ID" and error["queue_id"] == queue_id
+        register(ws)
+        live.publish(ada, {"type": "agent.updated"})
+        assert ids(frame(ws, "events")) == [1]

@@ -6,6 +6,9 @@ Every frame is a JSON object with an ``op``; anything else is a bad frame, answe
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -82,6 +85,19 @@ def parse_frame(text: str) -> Register | Resume | Ack | Ping:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         raise BadFrame(f"{where}: {first['msg']}" if where else str(first["msg"])) from None
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON-able")
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """Compact JSON for one server frame; datetimes as ISO 8601, enums as their value."""
+    return json.dumps(frame, separators=(",", ":"), default=_jsonable)
 
 
 def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
