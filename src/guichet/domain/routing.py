@@ -42,6 +42,7 @@ class RefusalCode(StrEnum):
     UNKNOWN_INTERACTION = "unknown_interaction"
     UNKNOWN_AGENT = "unknown_agent"
     UNKNOWN_QUEUE = "unknown_queue"
+    CHANNEL_NOT_ACCEPTED = "channel_not_accepted"
     NOT_OFFERED = "not_offered"
     WRONG_STATE = "wrong_state"
     WRAP_UP_END_NOT_ALLOWED = "wrap_up_end_not_allowed"

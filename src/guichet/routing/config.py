@@ -78,7 +78,8 @@ class QueueConfig:
 
     id: str
     strategy: Strategy = Strategy.LONGEST_IDLE
-    channels: tuple[Channel, ...] = (Channel.VOICE, Channel.CHAT)
+    #: Channels the queue accepts (R-Q-2); other arrivals are refused.
+    channels: tuple[Channel, ...] = tuple(Channel)
     #: Seconds an agent has to accept an offer before it goes to the next agent (R-Q-4).
     offer_timeout_s: float = 20.0
     #: Offers an agent may let expire in a row before being paused (R-Q-4); 0 disables.

@@ -69,6 +69,10 @@ class InteractionEvents(Ops):
         if q is None:
             out.append(RefuseEvent("interaction_arrived", RefusalCode.UNKNOWN_QUEUE, iid))
             return
+        if ev.channel not in q.cfg.channels:
+            # R-Q-2: a queue takes only the channel types it accepts.
+            out.append(RefuseEvent("interaction_arrived", RefusalCode.CHANNEL_NOT_ACCEPTED, iid))
+            return
         ix.steps = ev.steps
         ix.skill = skill
         order_t = None

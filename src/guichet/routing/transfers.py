@@ -70,8 +70,9 @@ class Transfers(Ops):
             if qid is None and ix.queue is not None:
                 qid = ix.queue.id
             q = None if qid is None else self.queues.get(qid)
-            if q is None:
-                out.append(RefuseEvent("interaction_transferred", RefusalCode.UNKNOWN_QUEUE, ix.id))
+            if q is None or ix.channel not in q.cfg.channels:
+                code = RefusalCode.UNKNOWN_QUEUE if q is None else RefusalCode.CHANNEL_NOT_ACCEPTED
+                out.append(RefuseEvent("interaction_transferred", code, ix.id))
                 return
             self._leave_agent(ix, src, now)
             ix.skill = ev.to_skill

@@ -184,3 +184,12 @@ def test_abandon_while_waiting_and_offered() -> None:
     assert [type(d).__name__ for d in got] == ["WithdrawOffer", "AbandonInteraction"]
     assert e.interaction_status("i") is InteractionStatus.ABANDONED
     assert e.agent_view("a").state is AgentState.AVAILABLE  # type: ignore[union-attr]
+
+
+def test_r_q_2_queue_accepts_only_its_channels() -> None:
+    """R-Q-2: a queue takes only the channel types it accepts; others are refused."""
+    e = engine([agent("a")], (QueueConfig("q", channels=(CHAT,)),))
+    assert arrive(e, "v", 1.0) == [
+        RefuseEvent("interaction_arrived", RefusalCode.CHANNEL_NOT_ACCEPTED, "v")
+    ]
+    assert offers(arrive(e, "c", 2.0, channel=CHAT)) == [("c", ("a",))]
