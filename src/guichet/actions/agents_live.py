@@ -1,4 +1,5 @@
-"""Agent operations: state (R-W-1, R-Q-9), queue login (R-Q-12, R-P-4), offers (R-Q-4), wrap-up.
+"""Agent operations: state (R-W-1, R-Q-9), queue login (R-Q-12, R-P-4), offers (R-Q-4),
+wrap-up (R-Q-7), transfers (R-W-5) and conversation hold (R-W-6).
 
 Every operation goes through the organization's routing loop, so the engine sees it in order
 and its decisions are committed before anyone hears of them.
@@ -18,6 +19,7 @@ from guichet.authz.cc import AGENT
 from guichet.domain.enums import AgentState
 from guichet.errors import Conflict, Forbidden, invalid
 from guichet.live import LiveRegistry
+from guichet.live.commands import submit_checked
 from guichet.live.errors import raise_refusal
 from guichet.persistence.models import (
     AgentPresence,
@@ -25,13 +27,17 @@ from guichet.persistence.models import (
     PauseReason,
     Queue,
     QueueMember,
+    Skill,
     User,
 )
 from guichet.routing import (
     AgentQueuesChanged,
     AgentStateChanged,
+    ConversationPaused,
+    ConversationResumed,
     Decision,
     Event,
+    InteractionTransferred,
     OfferAccepted,
     OfferRejected,
     RoutingEngine,
@@ -196,12 +202,8 @@ async def do_answer_offer(
     """R-Q-4: accept (first accept wins) or reject an offer; a closed offer is a 409."""
     require_agent(user)
     await get_in_org(session, Interaction, iid, org_id)
-    await session.commit()
-    router = await live.router(org_id)
-    cls = OfferAccepted if accept else OfferRejected
-    decisions = await router.submit(cls(str(iid), str(user.id)), actor_id=user.id)
-    raise_refusal(decisions)
-    return decisions
+    event = (OfferAccepted if accept else OfferRejected)(str(iid), str(user.id))
+    return await submit_checked(session, live, org_id=org_id, event=event, actor_id=user.id)
 
 
 async def check_disposition_given(session: AsyncSession, *, org_id: int, user_id: int) -> None:
@@ -235,8 +237,58 @@ async def do_end_wrap_up(
     require_agent(user)
     if not by_supervisor:
         await check_disposition_given(session, org_id=org_id, user_id=user.id)
-    await session.commit()
-    router = await live.router(org_id)
-    decisions = await router.submit(WrapUpEnded(str(user.id), by_supervisor), actor_id=actor_id)
-    raise_refusal(decisions)
-    return decisions
+    event = WrapUpEnded(str(user.id), by_supervisor)
+    return await submit_checked(session, live, org_id=org_id, event=event, actor_id=actor_id)
+
+
+async def do_transfer(
+    session: AsyncSession,
+    live: LiveRegistry,
+    *,
+    row: Interaction,
+    actor_id: int,
+    to_agent_id: int | None,
+    to_queue_id: int | None,
+    to_skill_id: int | None,
+    consulted: bool,
+) -> list[Decision]:
+    """R-W-5: to an agent's personal queue (by the target's state), a queue or a skill."""
+    named = [x for x in (to_agent_id, to_queue_id, to_skill_id) if x is not None]
+    if not named:
+        raise invalid("to_agent_id", "name an agent, a queue or a skill", "R-W-5")
+    if to_agent_id is not None and (to_queue_id is not None or to_skill_id is not None):
+        raise invalid("to_agent_id", "an agent, or a queue and/or a skill: not both", "R-W-5")
+    if consulted and to_agent_id is None:
+        raise invalid("consulted", "only a transfer to an agent is warm", "R-W-5")
+    org_id = row.org_id
+    for field, model, value in (
+        ("to_agent_id", User, to_agent_id),
+        ("to_queue_id", Queue, to_queue_id),
+        ("to_skill_id", Skill, to_skill_id),
+    ):
+        if value is not None:
+            await check_ids_in_org(session, model, org_id=org_id, ids=[value], field=field)
+    event = InteractionTransferred(
+        str(row.id),
+        to_agent_id=None if to_agent_id is None else str(to_agent_id),
+        to_queue_id=None if to_queue_id is None else str(to_queue_id),
+        to_skill=None if to_skill_id is None else str(to_skill_id),
+        consulted=consulted,
+    )
+    return await submit_checked(session, live, org_id=org_id, event=event, actor_id=actor_id)
+
+
+async def do_pause(
+    session: AsyncSession, live: LiveRegistry, *, row: Interaction, actor_id: int
+) -> list[Decision]:
+    """R-W-6: put a messaging conversation on hold, freeing the agent's capacity."""
+    event = ConversationPaused(str(row.id))
+    return await submit_checked(session, live, org_id=row.org_id, event=event, actor_id=actor_id)
+
+
+async def do_resume(
+    session: AsyncSession, live: LiveRegistry, *, row: Interaction, actor_id: int | None
+) -> list[Decision]:
+    """R-W-6: the contact wrote again: back to its agent's personal queue, else the queue."""
+    event = ConversationResumed(str(row.id))
+    return await submit_checked(session, live, org_id=row.org_id, event=event, actor_id=actor_id)

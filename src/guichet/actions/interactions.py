@@ -19,6 +19,7 @@ from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
 from guichet.live.apply import Publication
+from guichet.live.commands import submit_checked
 from guichet.live.recovery import arrival_event
 from guichet.live.render import at, interaction_dict
 from guichet.persistence.models import (
@@ -30,7 +31,14 @@ from guichet.persistence.models import (
     Queue,
     Skill,
 )
-from guichet.routing import Decision, Event, InteractionEnded, RefuseEvent, RoutingEngine
+from guichet.routing import (
+    Decision,
+    Event,
+    InteractionEnded,
+    KeyPressed,
+    RefuseEvent,
+    RoutingEngine,
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -196,9 +204,22 @@ async def do_end(
     session: AsyncSession, live: LiveRegistry, *, org_id: int, actor_id: int, iid: int
 ) -> list[Decision]:
     """End an interaction: abandoned if unanswered, else wrap-up (R-Q-7)."""
-    await session.commit()
-    router = await live.router(org_id)
-    return await router.submit(InteractionEnded(str(iid)), actor_id=actor_id)
+    event = InteractionEnded(str(iid))
+    return await submit_checked(session, live, org_id=org_id, event=event, actor_id=actor_id)
+
+
+#: Keys a caller may press: digits for menus, `*` to leave a queue (R-Q-5), `#` for a callback.
+KEYS = frozenset("0123456789*#")
+
+
+async def do_key(
+    session: AsyncSession, live: LiveRegistry, *, row: Interaction, key: str, actor_id: int
+) -> list[Decision]:
+    """R-Q-6: `#` accepts an offered callback; R-Q-5: `*` and digits drive the flow."""
+    if key not in KEYS:
+        raise invalid("key", "a digit, * or #", "R-Q-5")
+    event = KeyPressed(str(row.id), key)
+    return await submit_checked(session, live, org_id=row.org_id, event=event, actor_id=actor_id)
 
 
 async def do_post_message(

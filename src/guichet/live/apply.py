@@ -32,6 +32,7 @@ from guichet.routing import (
     AssignInteraction,
     Decision,
     Event,
+    OfferCallback,
     OfferInteraction,
     RefuseEvent,
     RequeueInteraction,
@@ -143,6 +144,11 @@ async def apply_batch(
             select(Assignment).where(Assignment.interaction_id.in_(ids), Assignment.active)
         )
     }
+    for d in batch.decisions:
+        if isinstance(d, OfferCallback) and d.interaction_id.isdigit():
+            found = rows.get(int(d.interaction_id))
+            if found is not None:
+                found.callback_offered = True
     offers_made = {d.interaction_id: d for d in batch.decisions if isinstance(d, OfferInteraction)}
     outcomes = _outcomes(batch.decisions)
     audience_of: dict[int, set[int]] = {}

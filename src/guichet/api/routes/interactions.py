@@ -7,14 +7,21 @@ from typing import Any
 from fastapi import APIRouter, Header, Response
 from sqlalchemy import delete
 
+from guichet.actions import agents_live
 from guichet.actions import interactions as actions
 from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep
-from guichet.api.schemas.live import InteractionCreate, MessageCreate, TagsSet, WrapUpUpdate
+from guichet.api.schemas.live import (
+    InteractionCreate,
+    KeyPress,
+    MessageCreate,
+    TagsSet,
+    TransferCreate,
+    WrapUpUpdate,
+)
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
-from guichet.live.errors import raise_refusal
 from guichet.live.render import interaction_dict
 from guichet.persistence.models import AgentPresence, Disposition, Interaction, InteractionTag, Tag
 
@@ -80,13 +87,10 @@ async def end_interaction(
     row = await get_in_org(session, Interaction, iid, principal.org_id)
     if row.agent_id is not None and row.agent_id != principal.user_id and not _watcher(principal):
         raise Forbidden("only the agent handling this interaction may end it", code="not_yours")
-    decisions = await actions.do_end(
+    await actions.do_end(
         session, _live(state), org_id=principal.org_id, actor_id=principal.user_id, iid=iid
     )
-    raise_refusal(decisions)
-    fresh = await session.get(Interaction, iid, populate_existing=True)
-    assert fresh is not None
-    return interaction_dict(fresh, await actions.tag_ids(session, iid=iid))
+    return await _fresh(session, iid)
 
 
 @router.get("/{iid}/messages")
@@ -109,6 +113,7 @@ async def post_message(
         row = await get_in_org(session, Interaction, iid, principal.org_id)
     if row.channel == "voice":
         raise Conflict("a call has no transcript", field="body", code="no_transcript")
+    paused = row.status == "paused"
     msg = await actions.do_post_message(
         session,
         _live(state),
@@ -117,7 +122,55 @@ async def post_message(
         user_id=principal.user_id,
         text=body.body,
     )
+    if paused and body.sender == "contact":
+        # R-W-6: the contact wrote again: the conversation goes back to its agent.
+        await agents_live.do_resume(session, _live(state), row=row, actor_id=None)
     return actions.message_dict(msg)
+
+
+@router.post("/{iid}/transfer")
+async def transfer(
+    iid: int, body: TransferCreate, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """R-W-5: cold or warm to an agent's personal queue, or to a queue or a skill."""
+    row = await _worker_row(session, principal, iid)
+    await agents_live.do_transfer(
+        session,
+        _live(state),
+        row=row,
+        actor_id=principal.user_id,
+        to_agent_id=body.to_agent_id,
+        to_queue_id=body.to_queue_id,
+        to_skill_id=body.to_skill_id,
+        consulted=body.consulted,
+    )
+    return await _fresh(session, iid)
+
+
+@router.post("/{iid}/pause")
+async def pause(
+    iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """R-W-6: put a messaging conversation on hold; its slot is freed."""
+    row = await _worker_row(session, principal, iid)
+    await agents_live.do_pause(session, _live(state), row=row, actor_id=principal.user_id)
+    return await _fresh(session, iid)
+
+
+@router.post("/{iid}/keys")
+async def press_key(
+    iid: int, body: KeyPress, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """R-Q-6: `#` accepts the offered callback; R-Q-5: `*` leaves the queue node."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    await actions.do_key(session, _live(state), row=row, key=body.key, actor_id=principal.user_id)
+    return await _fresh(session, iid)
+
+
+async def _fresh(session: SessionDep, iid: int) -> dict[str, Any]:
+    row = await session.get(Interaction, iid, populate_existing=True)
+    assert row is not None
+    return interaction_dict(row, await actions.tag_ids(session, iid=iid))
 
 
 @router.put("/{iid}/tags")

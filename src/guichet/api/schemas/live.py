@@ -95,3 +95,9 @@ class TransferCreate(Input):
     to_queue_id: int | None = rule_field("R-W-5", None, ge=1)
     to_skill_id: int | None = rule_field("R-W-5", None, ge=1)
     consulted: bool = False
+
+
+class KeyPress(Input):
+    """A key the caller pressed: `#` accepts a callback (R-Q-6), `*` leaves a queue (R-Q-5)."""
+
+    key: str = rule_field("R-Q-6", min_length=1, max_length=1)
