@@ -196,3 +196,23 @@ def test_event_that_cannot_be_encoded_costs_the_queue_not_the_socket(live: Live)
         register(ws)
         live.publish(ada, {"type": "agent.updated"})
         assert ids(frame(ws, "events")) == [1]
+
+
+def test_snapshot_follows_the_current_roles_and_refuses_a_deactivated_user(live: Live) -> None:
+    ada = live.member("alpha")
+    roles: list[list[str]] = []
+
+    async def provider(principal: Principal) -> dict[str, Any]:
+        roles.append(list(principal.user.roles))
+        return {}
+
+    live.state.snapshots = provider
+    with live.connect(ada) as ws:
+        register(ws)
+        live.update_user(ada, roles=["agent", "supervisor"])
+        register(ws)
+        live.deactivate(ada)
+        ws.send_json({"op": "register"})
+        assert until_closed(ws) == 4001
+    assert roles == [["agent"], ["agent", "supervisor"]]
+    assert len(live.state.bus) == 0  # the refused register replaced the socket's queue

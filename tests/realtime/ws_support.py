@@ -97,12 +97,17 @@ class Live:
 
     def deactivate(self, member: Member) -> None:
         """Mark the user inactive straight in the database (their tokens stay valid)."""
+        self.update_user(member, is_active=False)
+
+    def update_user(self, member: Member, **fields: Any) -> None:
+        """Change columns of the user's row straight in the database."""
 
         async def run() -> None:
             async with self.state.sessions() as session:
                 user = await session.get(User, member.user_id)
                 assert user is not None
-                user.is_active = False
+                for name, value in fields.items():
+                    setattr(user, name, value)
                 await session.commit()
 
         self.client.portal.call(run)  # type: ignore[union-attr]

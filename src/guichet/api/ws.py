@@ -7,6 +7,8 @@ registers again when the server answers ``BAD_EVENT_QUEUE_ID``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, WebSocket, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +17,7 @@ from guichet.api.deps import AppState, CurrentUser, Principal, StateDep
 from guichet.api.schemas.common import Output
 from guichet.persistence.models import AuthToken, User, utcnow
 from guichet.realtime import protocol as proto
-from guichet.realtime.connection import Connection
+from guichet.realtime.connection import Connection, SessionEnded
 from guichet.realtime.tickets import TicketGrant
 
 router = APIRouter(tags=["realtime"])
@@ -75,13 +77,20 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if grant is None or principal is None:
         await websocket.close(code=proto.CLOSE_BAD_TICKET, reason="bad or expired ticket")
         return
+
+    async def snapshot() -> dict[str, Any]:
+        # Roles may have changed since the socket opened: the snapshot follows the current ones.
+        fresh = await load_principal(state, grant)
+        if fresh is None:
+            raise SessionEnded
+        return await state.snapshots(fresh)
+
     connection = Connection(
         websocket,
         bus=state.bus,
         org_id=principal.org_id,
         user_id=principal.user_id,
-        # Looked up at each register, so a provider installed later is used.
-        snapshot=lambda: state.snapshots(principal),
+        snapshot=snapshot,
         still_allowed=lambda: still_valid(state, grant),
         heartbeat_s=state.settings.ws_heartbeat_s,
     )

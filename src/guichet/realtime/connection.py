@@ -21,8 +21,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from guichet.realtime import connection_frames as frames
 from guichet.realtime import protocol as proto
 from guichet.realtime.bus import EventBus, QueueGone
+from guichet.realtime.connection_frames import SessionEnded, Stop
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Connection", "SessionEnded", "Stop"]
 
 # How long the pusher waits on the queue before looking again (it wakes on every publish).
 PUSH_WAIT_S = 60.0
@@ -30,10 +33,6 @@ CLOSE_INTERNAL = 1011
 
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 StillAllowed = Callable[[], Awaitable[bool]]
-
-
-class Stop(Exception):
-    """Ends the connection's activities."""
 
 
 class Connection:

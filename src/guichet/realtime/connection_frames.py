@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Stop(Exception):
+    """Ends the connection's activities."""
+
+
+class SessionEnded(Exception):
+    """Raised by a snapshot callback when the caller may no longer be served (close 4001)."""
+
+
 async def handle(conn: Connection, text: str) -> None:
     """Parse one client frame and act on it; a bad frame is answered, never raised."""
     try:
@@ -48,6 +56,11 @@ async def register(conn: Connection, frame: proto.Register) -> None:
         answer = {"op": "registered", "queue_id": queue_id, "last_event_id": last}
         conn.queue_id, conn.pushed = queue_id, last
         sent = await conn.send({**answer, "snapshot": snapshot})
+    except SessionEnded:
+        conn.queue_id = None
+        conn.bus.close(queue_id)
+        await conn.close(proto.CLOSE_BAD_TICKET, "session ended")
+        raise Stop from None
     except Exception:
         log.exception("snapshot failed for user %s", conn.user_id)
         conn.queue_id = None
