@@ -1,0 +1,133 @@
+"""Recovery: a new routing loop rebuilt from the database continues where the old one stopped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from guichet.live import LiveRegistry
+from guichet.persistence.models import Assignment, Interaction, InteractionEvent, Offer
+from tests.factories import Org
+from tests.live.conftest import LiveWorld
+from tests.live.helpers import agent, chat, post, put, queue
+
+
+async def restart(world: LiveWorld) -> None:
+    """Drop every routing loop without writing anything, as a crash would, and start anew."""
+    state = world.state
+    await world.live.stop()
+    state.live = LiveRegistry(
+        sessions=state.sessions, publisher=lambda: state.bus, clock=world.clock
+    )
+
+
+async def rows(world: LiveWorld, *ids: int) -> dict[int, Interaction]:
+    """The interactions by id, fresh from the database."""
+    async with world.state.sessions() as s:
+        found = await s.scalars(select(Interaction).where(Interaction.id.in_(ids)))
+        return {r.id: r for r in found}
+
+
+async def test_recovery_keeps_places_reoffers_and_restores_work(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """Waiting keep place and age (R-Q-8), open offers re-offered (R-X-10), work restored."""
+    web = await queue(world, org_a, "Web", wrap_up_s=0, offer_timeout_s=60)
+    ann = await agent(world, org_a, "ann", queues=[web])
+    bob = await agent(world, org_a, "bob", queues=[web])
+    for name in ("ann", "bob"):
+        r = await world.client.patch(
+            f"/api/v1/users/{org_a.users[name]}",
+            json={"capacity": {"chat": 1}},
+            headers=org_a.admin,
+        )
+        assert r.status_code == 200, r.text
+    held = await chat(world, org_a, queue_id=web)
+    heads = {"ann": ann, "bob": bob}
+    owner = await _offered_to(world, held["id"])
+    name = next(n for n, uid in org_a.users.items() if uid == owner)
+    await post(world, f"/api/v1/agent/offers/{held['id']}/accept", heads[name], None)
+    in_flight = await chat(world, org_a, queue_id=web)
+    other = await _offered_to(world, in_flight["id"])
+    assert other is not None and other != owner
+    world.clock.advance(5)
+    w1 = await chat(world, org_a, queue_id=web)
+    world.clock.advance(5)
+    w2 = await chat(world, org_a, queue_id=web)
+    before = await rows(world, w1["id"], w2["id"])
+
+    await restart(world)
+    world.clock.advance(20)
+    r = await world.client.get("/api/v1/supervision/live", headers=org_a.admin)
+    assert r.status_code == 200, r.text
+    view = r.json()
+    (q,) = view["queues"]
+    assert [w["id"] for w in q["waiting"]] == [w1["id"], w2["id"]]
+    assert q["longest_wait_s"] == 25.0  # the first waiting chat arrived 25 s ago
+    after = await rows(world, held["id"], in_flight["id"], w1["id"], w2["id"])
+    assert (after[held["id"]].status, after[held["id"]].agent_id) == ("assigned", owner)
+    assert after[in_flight["id"]].status == "offered"
+    for iid in (w1["id"], w2["id"]):
+        assert after[iid].order_t == before[iid].order_t
+    async with world.state.sessions() as s:
+        offers = list(
+            await s.execute(
+                select(Offer.agent_id, Offer.status)
+                .where(Offer.interaction_id == in_flight["id"])
+                .order_by(Offer.id)
+            )
+        )
+        assert [tuple(o) for o in offers] == [(other, "reclaimed"), (other, "open")]
+        reclaimed = await s.scalar(
+            select(func.count()).where(InteractionEvent.type == "offer.reclaimed")
+        )
+        assert reclaimed == 1
+        active = await s.scalar(
+            select(func.count()).select_from(Assignment).where(Assignment.active)
+        )
+        assert active == 1
+    # Work goes on: the restored assignment ends; the agent takes the oldest waiting chat.
+    name = next(n for n, uid in org_a.users.items() if uid == owner)
+    await post(world, f"/api/v1/interactions/{held['id']}/end", heads[name], None)
+    assert (await rows(world, w1["id"]))[w1["id"]].status == "offered"
+    assert await _offered_to(world, w1["id"]) == owner
+
+
+async def test_recovery_restores_pause_wrap_up_personal_queue_and_callback_state(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """Paused agents stay paused (R-Q-9), wrap-up goes on (R-Q-7), personal queue kept (R-W-5)."""
+    web = await queue(world, org_a, "Web", wrap_up_s=100)
+    ann = await agent(world, org_a, "ann", queues=[web])
+    tom = await agent(world, org_a, "tom", queues=[web], available=False)
+    await put(world, "/api/v1/agent/state", tom, {"state": "paused"})
+    ix = await chat(world, org_a, queue_id=web)
+    await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", ann, None)
+    moved = await post(
+        world, f"/api/v1/interactions/{ix['id']}/transfer", ann, {"to_agent_id": org_a.users["tom"]}
+    )
+    assert moved["personal_agent_id"] == org_a.users["tom"]
+    done = await chat(world, org_a, queue_id=web)
+    await post(world, f"/api/v1/agent/offers/{done['id']}/accept", ann, None)
+    await post(world, f"/api/v1/interactions/{done['id']}/end", ann, None)
+    await restart(world)
+    me: dict[str, Any] = (await world.client.get("/api/v1/agent", headers=ann)).json()
+    assert me["state"] == "wrap_up"
+    r = await world.client.get("/api/v1/supervision/live", headers=org_a.admin)
+    assert r.status_code == 200
+    tom_state = (await world.client.get("/api/v1/agent", headers=tom)).json()
+    assert tom_state["state"] == "paused"
+    await put(world, "/api/v1/agent/state", tom, {"state": "available"})
+    assert await _offered_to(world, ix["id"]) == org_a.users["tom"]
+    await world.tick(org_a, 101)
+    me = (await world.client.get("/api/v1/agent", headers=ann)).json()
+    assert me["state"] == "available"
+
+
+async def _offered_to(world: LiveWorld, iid: int) -> int | None:
+    async with world.state.sessions() as s:
+        found: int | None = await s.scalar(
+            select(Offer.agent_id).where(Offer.interaction_id == iid, Offer.status == "open")
+        )
+        return found
