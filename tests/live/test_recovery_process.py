@@ -11,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from sqlalchemy import func, select
@@ -47,13 +47,18 @@ async def server(database: Database, tmp_path: Path, log: Path) -> AsyncIterator
     }
     if database.schema:
         env["GUICHET_DATABASE_SCHEMA"] = database.schema
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "guichet.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    out = _open_log(log)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "guichet.cli",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as client:
@@ -65,11 +70,20 @@ async def server(database: Database, tmp_path: Path, log: Path) -> AsyncIterator
                     pass
                 await asyncio.sleep(0.05)
             else:
-                raise AssertionError(log.read_text())
+                raise AssertionError(_read(log))
         yield base
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        await asyncio.wait_for(proc.wait(), 10)
+        out.close()
+
+
+def _open_log(log: Path) -> IO[bytes]:
+    return log.open("ab")
+
+
+def _read(log: Path) -> str:
+    return log.read_text()
 
 
 async def seed(database: Database) -> dict[str, str]:
@@ -125,59 +139,63 @@ async def test_sigkill_recovery_nothing_lost_nothing_assigned_twice(
     """Waiting keep their place, the offer in flight is made again, the assignment stays."""
     emails = await seed(database)
     log = tmp_path / "server.log"
-    async with server(database, tmp_path, log) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-            ada, ann, bob = [await login(c, emails[n]) for n in ("ada", "ann", "bob")]
-            q = await call(
-                c,
-                "POST",
-                "/api/v1/queues",
-                ada,
-                {
-                    "kind": "chat",
-                    "name": "Web",
-                    "channel_types": ["chat"],
-                    "wrap_up_s": 0,
-                    "offer_timeout_s": 300,
-                    "strategy": "top_down",
-                },
-            )
-            ann_id = (await call(c, "GET", "/api/v1/me", ann))["id"]
-            bob_id = (await call(c, "GET", "/api/v1/me", bob))["id"]
-            await call(
-                c,
-                "PUT",
-                f"/api/v1/queues/{q['id']}/members",
-                ada,
-                {"agents": [ann_id, bob_id], "supervisors": []},
-            )
-            for h in (ann, bob):
-                await call(c, "PUT", "/api/v1/agent/queues", h, {"queue_ids": [q["id"]]})
-                await call(c, "PUT", "/api/v1/agent/state", h, {"state": "available"})
-            body = {"channel": "chat", "queue_id": q["id"]}
-            held = await call(c, "POST", "/api/v1/interactions", ada, body)
-            assert held["status"] == "offered"
-            await call(c, "POST", f"/api/v1/agent/offers/{held['id']}/accept", ann)
-            flying = await call(c, "POST", "/api/v1/interactions", ada, body)
-            assert flying["status"] == "offered"
-            waiting = [await call(c, "POST", "/api/v1/interactions", ada, body) for _ in range(3)]
-            assert {w["status"] for w in waiting} == {"waiting"}
+    async with (
+        server(database, tmp_path, log) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as c,
+    ):
+        ada, ann, bob = [await login(c, emails[n]) for n in ("ada", "ann", "bob")]
+        q = await call(
+            c,
+            "POST",
+            "/api/v1/queues",
+            ada,
+            {
+                "kind": "chat",
+                "name": "Web",
+                "channel_types": ["chat"],
+                "wrap_up_s": 0,
+                "offer_timeout_s": 300,
+                "strategy": "top_down",
+            },
+        )
+        ann_id = (await call(c, "GET", "/api/v1/me", ann))["id"]
+        bob_id = (await call(c, "GET", "/api/v1/me", bob))["id"]
+        await call(
+            c,
+            "PUT",
+            f"/api/v1/queues/{q['id']}/members",
+            ada,
+            {"agents": [ann_id, bob_id], "supervisors": []},
+        )
+        for h in (ann, bob):
+            await call(c, "PUT", "/api/v1/agent/queues", h, {"queue_ids": [q["id"]]})
+            await call(c, "PUT", "/api/v1/agent/state", h, {"state": "available"})
+        body = {"channel": "chat", "queue_id": q["id"]}
+        held = await call(c, "POST", "/api/v1/interactions", ada, body)
+        assert held["status"] == "offered"
+        await call(c, "POST", f"/api/v1/agent/offers/{held['id']}/accept", ann)
+        flying = await call(c, "POST", "/api/v1/interactions", ada, body)
+        assert flying["status"] == "offered"
+        waiting = [await call(c, "POST", "/api/v1/interactions", ada, body) for _ in range(3)]
+        assert {w["status"] for w in waiting} == {"waiting"}
     # SIGKILLed: nothing could be cleaned up. Start again on the same database.
-    async with server(database, tmp_path, log) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-            ada, ann, bob = [await login(c, emails[n]) for n in ("ada", "ann", "bob")]
-            view = await call(c, "GET", "/api/v1/supervision/live", ada)
-            (queue,) = view["queues"]
-            assert [w["id"] for w in queue["waiting"]] == [w["id"] for w in waiting]
-            got = await call(c, "GET", f"/api/v1/interactions/{held['id']}", ada)
-            assert (got["status"], got["agent_id"]) == ("assigned", ann_id)
-            got = await call(c, "GET", f"/api/v1/interactions/{flying['id']}", ada)
-            assert got["status"] == "offered"
-            await call(c, "POST", f"/api/v1/agent/offers/{flying['id']}/accept", bob)
-            await call(c, "POST", f"/api/v1/interactions/{held['id']}/end", ann)
-            got = await call(c, "GET", f"/api/v1/interactions/{waiting[0]['id']}", ada)
-            assert got["status"] == "offered"
-            await call(c, "POST", f"/api/v1/agent/offers/{waiting[0]['id']}/accept", ann)
+    async with (
+        server(database, tmp_path, log) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as c,
+    ):
+        ada, ann, bob = [await login(c, emails[n]) for n in ("ada", "ann", "bob")]
+        view = await call(c, "GET", "/api/v1/supervision/live", ada)
+        (queue,) = view["queues"]
+        assert [w["id"] for w in queue["waiting"]] == [w["id"] for w in waiting]
+        got = await call(c, "GET", f"/api/v1/interactions/{held['id']}", ada)
+        assert (got["status"], got["agent_id"]) == ("assigned", ann_id)
+        got = await call(c, "GET", f"/api/v1/interactions/{flying['id']}", ada)
+        assert got["status"] == "offered"
+        await call(c, "POST", f"/api/v1/agent/offers/{flying['id']}/accept", bob)
+        await call(c, "POST", f"/api/v1/interactions/{held['id']}/end", ann)
+        got = await call(c, "GET", f"/api/v1/interactions/{waiting[0]['id']}", ada)
+        assert got["status"] == "offered"
+        await call(c, "POST", f"/api/v1/agent/offers/{waiting[0]['id']}/accept", ann)
     engine = create_engine(database.url, search_path=database.schema)
     async with session_factory(engine)() as s:
         per_ix = await s.execute(
