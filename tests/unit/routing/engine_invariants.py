@@ -96,7 +96,9 @@ def check_fifo(e: RoutingEngine, out: list[Decision], before: set[str], *, accep
     Walks the step's decisions in order, so "waiting" means waiting when the offer was made.
     """
     waiting = set(before)
-    changed: set[str] = set()
+    # Interactions whose groups changed anywhere in the step are compared by their groups
+    # at the end of it, which may differ from those at the offer: leave them out.
+    changed = {d.interaction_id for d in out if isinstance(d, WidenStep | OverflowInteraction)}
     for d in out:
         iid = getattr(d, "interaction_id", None)
         if isinstance(d, QueueInteraction | RequeueInteraction):
