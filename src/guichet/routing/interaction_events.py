@@ -198,8 +198,14 @@ class InteractionEvents(Ops):
                 RefuseEvent("key_pressed", RefusalCode.UNKNOWN_INTERACTION, ev.interaction_id)
             )
             return
-        if ev.key == "#" and ix.callback_offered and ix.status is _WAITING:
-            ix.status = _CALLBACK
+        if ev.key == "#" and ix.callback_offered and not ix.callback:
+            if ix.status is _WAITING:
+                ix.status = _CALLBACK
+            elif ix.status is not _OFFERED:
+                out.append(RefuseEvent("key_pressed", RefusalCode.WRONG_STATE, ix.id))
+                return
+            # While ringing an agent the offer goes on; if it goes unanswered, the
+            # interaction waits as a callback.
             ix.callback = True
             q = ix.queue
             assert q is not None

@@ -274,3 +274,25 @@ def test_r_q_6_not_offered_without_calls_in_the_last_15_minutes() -> None:
     got = e.advance(40.0)
     assert [d.interaction_id for d in only(got, OfferCallback)] == ["c2"]
     assert only(e.advance(2000.0), OfferCallback) == []
+
+
+def test_r_q_6_hash_accepts_while_an_agent_is_ringing() -> None:
+    """R-Q-6: `#` accepts at any time after the offer, even while an agent is offered it;
+    if that offer goes unanswered it waits as a callback and comes back outbound."""
+    q = QueueConfig("q", offer_timeout_s=10, callback=CallbackPolicy(enabled=True, threshold_s=30))
+    e = engine([agent("a"), agent("b")], (q,), available=["a"])
+    arrive(e, "c0", 0.0, caller_id=MOBILE)
+    e.handle(OfferAccepted("c0", "a"), 1.0)
+    arrive(e, "c1", 2.0, caller_id=MOBILE)
+    got = arrive(e, "c2", 100.0, caller_id=MOBILE)
+    assert only(got, OfferCallback)
+    e.handle(InteractionEnded("c1"), 101.0)
+    got = e.handle(AgentStateChanged("b", AgentState.AVAILABLE), 102.0)
+    assert offers(got) == [("c2", ("b",))]
+    assert e.handle(KeyPressed("c2", "#"), 103.0) == [KeepCallback("c2", "q")]
+    e.advance(112.0)  # b lets it ring out
+    assert e.interaction_status("c2") is InteractionStatus.CALLBACK
+    e.handle(AgentStateChanged("b", AgentState.PAUSED, "x"), 113.0)
+    got = e.handle(AgentStateChanged("b", AgentState.AVAILABLE), 114.0)
+    (offer,) = only(got, OfferInteraction)
+    assert offer.interaction_id == "c2" and offer.outbound
