@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
-from guichet.live.apply import Publication
 from guichet.live.commands import submit_checked
+from guichet.live.presence_sync import Publication
 from guichet.live.recovery import arrival_event
 from guichet.live.render import at, interaction_dict
 from guichet.persistence.models import (

@@ -13,7 +13,7 @@ from guichet.actions.common import get_in_org
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Forbidden, NotFound
 from guichet.live import LiveRegistry
-from guichet.live.apply import Publication
+from guichet.live.presence_sync import Publication
 from guichet.live.render import WAITING, agent_dict, interaction_dict, offline_agent
 from guichet.live.snapshot import visible_queues
 from guichet.persistence.models import (

@@ -20,8 +20,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.live.apply import Batch, Publication, apply_batch
+from guichet.live.apply import Batch, apply_batch
 from guichet.live.config_loader import Loaded, fingerprint, load_config
+from guichet.live.presence_sync import Publication
 from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ from guichet.api.schemas.live import (
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
+from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
 from guichet.persistence.models import AgentPresence, Disposition, Interaction, InteractionTag, Tag
 
@@ -212,8 +213,6 @@ async def set_wrap_up(
 async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -> dict[str, Any]:
     body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
     await session.commit()
-    from guichet.live.apply import Publication
-
     router_ = await _live(state).router(row.org_id)
     users = router_.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
     if row.agent_id is not None:

@@ -1,0 +1,107 @@
+"""Presence rows follow the engine's agent views (R-W-1); each state change is logged (R-AN-8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.live.config_loader import Audience
+from guichet.live.render import agent_dict, at
+from guichet.persistence.models import AgentPresence, InteractionEvent
+from guichet.routing import RoutingEngine, StartWrapUp
+
+if TYPE_CHECKING:
+    from guichet.live.apply import Batch
+
+
+@dataclass
+class Publication:
+    """One bus event and the users who receive it."""
+
+    event: dict[str, Any]
+    user_ids: set[int]
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None or not value.isdigit() else int(value)
+
+
+async def sync_agents(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    *,
+    org_id: int,
+    audience: Audience,
+    batch: Batch,
+    agent_ids: set[str],
+) -> list[Publication]:
+    """Presence rows follow the engine's agent views; a state change is logged (R-AN-8)."""
+    when = at(batch.now)
+    wrap_of = {d.agent_id: d.interaction_id for d in batch.decisions if isinstance(d, StartWrapUp)}
+    uids = sorted(i for i in (_int(a) for a in agent_ids) if i is not None)
+    if not uids:
+        return []
+    rows = {
+        p.user_id: p
+        for p in await session.scalars(
+            select(AgentPresence).where(
+                AgentPresence.org_id == org_id, AgentPresence.user_id.in_(uids)
+            )
+        )
+    }
+    pubs: list[Publication] = []
+    for uid in uids:
+        view = engine.agent_view(str(uid))
+        if view is None:
+            continue
+        row = rows.get(uid)
+        if row is None:
+            row = AgentPresence(
+                user_id=uid,
+                org_id=org_id,
+                presence="offline",
+                state="offline",
+                reason=None,
+                state_since=when,
+                queue_ids=[],
+            )
+            session.add(row)
+        before = agent_dict(row)
+        state = view.state.value
+        if (row.state, row.reason) != (state, view.reason):
+            session.add(
+                InteractionEvent(
+                    org_id=org_id,
+                    at=when,
+                    type="agent.state_changed",
+                    agent_id=uid,
+                    actor_id=batch.actor_id,
+                    data={
+                        "from": row.state,
+                        "to": state,
+                        "reason": view.reason,
+                        "previous_reason": row.reason,
+                    },
+                )
+            )
+            row.state_since = when
+        row.state = state
+        row.reason = view.reason
+        if state in ("available", "busy", "wrap_up"):
+            row.presence = "available"
+        else:
+            row.presence = state
+        row.wrap_up_until = view.wrap_up_until
+        if str(uid) in wrap_of:
+            row.wrap_interaction_id = _int(wrap_of[str(uid)])
+        elif view.wrap_up_until is None:
+            row.wrap_interaction_id = None
+        after = agent_dict(row)
+        if after != before or str(uid) in batch.agents:
+            queues = {int(q) for q in row.queue_ids} | batch.old_queues
+            users = {uid} | audience.for_queues(queues)
+            pubs.append(Publication({"type": "agent", "agent": after}, users))
+    return pubs
