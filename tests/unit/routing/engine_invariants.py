@@ -7,6 +7,7 @@ from guichet.domain.routing import InteractionStatus
 from guichet.routing import (
     AssignInteraction,
     Decision,
+    MoveAlongFlow,
     OfferInteraction,
     OverflowInteraction,
     QueueInteraction,
@@ -98,13 +99,14 @@ def check_fifo(e: RoutingEngine, out: list[Decision], before: set[str], *, accep
     waiting = set(before)
     # Interactions whose groups changed anywhere in the step are compared by their groups
     # at the end of it, which may differ from those at the offer: leave them out.
-    changed = {d.interaction_id for d in out if isinstance(d, WidenStep | OverflowInteraction)}
+    regroup = WidenStep | OverflowInteraction | MoveAlongFlow
+    changed = {d.interaction_id for d in out if isinstance(d, regroup)}
     for d in out:
         iid = getattr(d, "interaction_id", None)
         if isinstance(d, QueueInteraction | RequeueInteraction):
             waiting.add(d.interaction_id)
             continue
-        if isinstance(d, WidenStep | OverflowInteraction):
+        if isinstance(d, regroup):
             changed.add(d.interaction_id)
             continue
         if isinstance(d, AssignInteraction) and not accepted:
