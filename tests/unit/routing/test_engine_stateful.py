@@ -7,7 +7,8 @@ no interaction lost; FIFO within equal priority; no qualified available agent id
 matching interaction waits; replaying the same events gives the same decisions.
 
 Example counts: the default run (`make test`) explores 300 sequences of up to 50 steps per
-machine; the slow run (`make test-slow`, marked `slow`) 1,000 sequences of up to 100 steps (a few minutes).
+machine; the slow run (`make test-slow`, marked `slow`) 1,000 sequences of up to 100 steps
+(a few minutes).
 """
 
 from __future__ import annotations
