@@ -21,10 +21,12 @@ from guichet.domain.enums import Channel, Strategy
 from guichet.persistence.models import (
     AgentPresence,
     ContactCenterPermissions,
+    FlowRow,
     Organization,
     Queue,
     QueueMember,
     Skill,
+    TargetingRuleRow,
     User,
     UserSkill,
 )
@@ -61,46 +63,53 @@ class Loaded:
 
 
 async def fingerprint(session: AsyncSession, *, org_id: int) -> tuple[Any, ...]:
-    """A cheap summary of everything the configuration reads; it changes when they change."""
-    members = select(QueueMember.queue_id).join(Queue, Queue.id == QueueMember.queue_id)
-    rows = [
-        select(func.count(), func.max(Queue.updated_at)).where(Queue.org_id == org_id),
-        select(func.count(), func.max(Skill.updated_at)).where(Skill.org_id == org_id),
-        select(func.count(), func.max(User.updated_at)).where(User.org_id == org_id),
+    """A cheap summary of everything the configuration reads; it changes when they change.
+
+    One round trip: counts, latest updates and checksums of queues, skills, users, queue
+    members, user skills, permission switches, targeting rules and flows.
+    """
+    in_org = select(Queue.id).where(Queue.org_id == org_id).scalar_subquery()
+    org_users = select(User.id).where(User.org_id == org_id).scalar_subquery()
+    parts: list[Any] = []
+    for model in (Queue, Skill, User, FlowRow, TargetingRuleRow):
+        where = model.org_id == org_id
+        parts.append(select(func.count()).where(where).scalar_subquery())
+        parts.append(select(func.max(model.updated_at)).where(where).scalar_subquery())
+    parts.append(
         select(
-            func.count(),
-            func.sum(QueueMember.user_id * 7 + QueueMember.position * 131),
-        ).where(QueueMember.queue_id.in_(members.where(Queue.org_id == org_id).scalar_subquery())),
-        select(
-            func.count(),
-            func.sum(UserSkill.skill_id * 7 + UserSkill.proficiency * 131 + UserSkill.user_id),
+            func.count() * 1_000_003
+            + func.coalesce(
+                func.sum(
+                    QueueMember.user_id * 7
+                    + QueueMember.position * 131
+                    + QueueMember.queue_id * 17
+                    + func.length(QueueMember.role)
+                ),
+                0,
+            )
         )
-        .join(User, User.id == UserSkill.user_id)
-        .where(User.org_id == org_id),
-    ]
-    out: list[Any] = []
-    for stmt in rows:
-        out.extend((await session.execute(stmt)).one())
-    perms = await session.scalar(
-        select(ContactCenterPermissions.version).where(ContactCenterPermissions.org_id == org_id)
+        .where(QueueMember.queue_id.in_(in_org))
+        .scalar_subquery()
     )
-    out.append(perms)
-    out.extend(await _optional_fingerprint(session, org_id=org_id))
-    return tuple(str(x) for x in out)
-
-
-async def _optional_fingerprint(session: AsyncSession, *, org_id: int) -> list[Any]:
-    try:
-        from guichet.persistence.models import FlowRow, TargetingRuleRow
-    except ImportError:  # pragma: no cover - the targeting tables ship together with us
-        return []
-    out: list[Any] = []
-    for model in (FlowRow, TargetingRuleRow):
-        row = await session.execute(
-            select(func.count(), func.max(model.updated_at)).where(model.org_id == org_id)
+    parts.append(
+        select(
+            func.count() * 1_000_003
+            + func.coalesce(
+                func.sum(UserSkill.skill_id * 7 + UserSkill.proficiency * 131 + UserSkill.user_id),
+                0,
+            )
         )
-        out.extend(row.one())
-    return out
+        .where(UserSkill.user_id.in_(org_users))
+        .scalar_subquery()
+    )
+    parts.append(
+        select(ContactCenterPermissions.version)
+        .where(ContactCenterPermissions.org_id == org_id)
+        .scalar_subquery()
+    )
+    parts.append(select(Organization.timezone).where(Organization.id == org_id).scalar_subquery())
+    row = (await session.execute(select(*parts))).one()
+    return tuple(str(x) for x in row)
 
 
 def _channels(queue: Queue) -> tuple[Channel, ...]:
