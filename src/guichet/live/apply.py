@@ -142,6 +142,7 @@ async def apply_batch(
     offers_made = {d.interaction_id: d for d in batch.decisions if isinstance(d, OfferInteraction)}
     outcomes = _outcomes(batch.decisions)
     audience_of: dict[int, set[int]] = {}
+    new_offers: list[tuple[Offer, Interaction]] = []
     for iid, row in rows.items():
         view = engine.interaction_view(str(iid))
         if view is None:
@@ -188,12 +189,9 @@ async def apply_batch(
                 explanation=made.explanation.as_dict() if made else {},
             )
             session.add(o)
-            await session.flush()
+            new_offers.append((o, row))
             users.add(uid)
             agent_ids.add(str(uid))
-            body = offer_dict(o)
-            body["interaction"] = interaction_dict(row)
-            pubs.append(Publication({"type": "offer", "op": "add", "offer": body}, {uid}))
         current = active.get(iid)
         if current is not None and current.agent_id != agent:
             current.active = False
@@ -214,6 +212,12 @@ async def apply_batch(
         queues = {q for q in (old_queue, row.queue_id) if q is not None}
         users |= audience.for_queues(queues)
         audience_of[iid] = users
+    if new_offers:
+        await session.flush()  # offer ids, for the events
+    for o, row in new_offers:
+        body = offer_dict(o)
+        body["interaction"] = interaction_dict(row)
+        pubs.append(Publication({"type": "offer", "op": "add", "offer": body}, {o.agent_id}))
     if rows:
         tags: dict[int, list[int]] = {}
         for iid, tid in await session.execute(

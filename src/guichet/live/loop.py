@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
+#: Commands that may share one transaction (group commit).
+MAX_BATCH = 64
+
 
 class Publisher(Protocol):
     """What the loop needs of the real-time bus (guichet.realtime.bus.EventBus)."""
@@ -155,74 +158,118 @@ class OrgRouter:
     async def _run(self) -> None:
         while True:
             deadline = self.engine.next_deadline()
-            cmd: _Command | None
+            cmds: list[_Command] = []
             try:
                 if deadline is None:
-                    cmd = await self._queue.get()
+                    cmds.append(await self._queue.get())
                 else:
                     wait = max(0.0, deadline - self.clock())
-                    cmd = await asyncio.wait_for(self._queue.get(), wait)
+                    cmds.append(await asyncio.wait_for(self._queue.get(), wait))
             except TimeoutError:
-                cmd = None
+                pass
+            # Group commit: the commands already waiting share one transaction.
+            while cmds and len(cmds) < MAX_BATCH:
+                try:
+                    cmds.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
             try:
-                outcome = await self._step(cmd)
+                results = await self._steps(cmds)
             except Exception as exc:
-                if cmd is not None and not cmd.future.done():
-                    cmd.future.set_exception(exc)
+                for cmd in cmds:
+                    if not cmd.future.done():
+                        cmd.future.set_exception(exc)
                 if self.broken:
                     log.exception("routing loop of organization %s broke", self.org_id)
                     return
                 continue
-            if cmd is not None and not cmd.future.done():
-                cmd.future.set_result(outcome)
+            for cmd, result in results:
+                if cmd.future.done():
+                    continue
+                if isinstance(result, Outcome):
+                    cmd.future.set_result(result)
+                else:
+                    cmd.future.set_exception(result)
 
-    async def _step(self, cmd: _Command | None) -> Outcome:
-        engine = self.engine
+    async def _steps(self, cmds: list[_Command]) -> list[tuple[_Command, Outcome | Exception]]:
+        """Run the commands (or the due timers) in one transaction; publish after the commit."""
         pubs: list[Publication] = []
-        outcome = Outcome()
+        results: list[tuple[_Command, Outcome | Exception]] = []
         async with self.sessions() as session:
-            if cmd is not None:
+            if cmds:
                 await self._refresh_config(session)
-            now = self.now()
-            event: Event | None = None
-            if cmd is not None and cmd.prepare is not None:
-                # A failing command (validation error) changes nothing: roll back and re-raise.
+            else:
+                now = self.now()
+                decisions = self.engine.advance(now)
                 try:
-                    event, outcome.result = await cmd.prepare(session, engine)
+                    pubs = await apply_batch(
+                        session,
+                        self.engine,
+                        org_id=self.org_id,
+                        audience=self.loaded.audience,
+                        batch=Batch(None, decisions, now),
+                    )
+                    await session.commit()
                 except Exception:
-                    await session.rollback()
-                    raise
-            before = engine.now
-            try:
-                decisions = engine.handle(event, now) if event else engine.advance(now)
-            except Exception:
-                await session.rollback()
-                if engine.now != before:
                     self.broken = True
-                raise
-            outcome.decisions = decisions
-            refused = any(isinstance(d, RefuseEvent) for d in decisions)
-            keep = cmd is not None and cmd.keep_on_refusal
-            try:
-                if refused and len(decisions) == 1 and not keep:
-                    # The engine changed nothing: neither do the command's own writes.
-                    await session.rollback()
-                    return outcome
-                batch = Batch(event, decisions, now, None if cmd is None else cmd.actor_id)
-                if cmd is not None:
-                    batch.agents |= set(cmd.agents)
-                    batch.interactions |= set(cmd.interactions)
-                    batch.old_queues |= set(cmd.old_queues)
-                pubs = await apply_batch(
-                    session, engine, org_id=self.org_id, audience=self.loaded.audience, batch=batch
-                )
-                if cmd is not None and cmd.after is not None:
-                    await cmd.after(session, decisions)
-                await session.commit()
-            except Exception:
+                    raise
+            for cmd in cmds:
+                results.append((cmd, await self._one(session, cmd, pubs)))
+            if cmds:
+                try:
+                    await session.commit()
+                except Exception:
+                    self.broken = True
+                    raise
+        self.publish(pubs)
+        return results
+
+    async def _one(
+        self, session: AsyncSession, cmd: _Command, pubs: list[Publication]
+    ) -> Outcome | Exception:
+        """One command inside a savepoint: its own failure undoes only its own writes."""
+        engine = self.engine
+        outcome = Outcome()
+        savepoint = await session.begin_nested()
+        now = self.now()
+        event: Event | None = None
+        try:
+            if cmd.prepare is not None:
+                event, outcome.result = await cmd.prepare(session, engine)
+        except Exception as exc:  # a validation error: nothing of it stays
+            await savepoint.rollback()
+            return exc
+        before = engine.now
+        try:
+            decisions = engine.handle(event, now) if event else engine.advance(now)
+        except Exception as exc:
+            await savepoint.rollback()
+            if engine.now != before:
                 self.broken = True
                 raise
-        self.publish(pubs)
+            return exc
+        outcome.decisions = decisions
+        refused = any(isinstance(d, RefuseEvent) for d in decisions)
+        if refused and len(decisions) == 1 and not cmd.keep_on_refusal:
+            # The engine changed nothing: neither do the command's own writes.
+            await savepoint.rollback()
+            return outcome
+        try:
+            batch = Batch(event, decisions, now, cmd.actor_id)
+            batch.agents |= set(cmd.agents)
+            batch.interactions |= set(cmd.interactions)
+            batch.old_queues |= set(cmd.old_queues)
+            pubs.extend(
+                await apply_batch(
+                    session, engine, org_id=self.org_id, audience=self.loaded.audience, batch=batch
+                )
+            )
+            if cmd.after is not None:
+                await cmd.after(session, decisions)
+            await savepoint.commit()
+        except Exception:
+            self.broken = True
+            raise
         return outcome
 
     async def _refresh_config(self, session: AsyncSession) -> None:
