@@ -37,7 +37,7 @@ typecheck:
 	$(VENV)/bin/mypy
 
 pytest:
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -m "not slow" -n 2
 
 ## test-slow: long property runs and end-to-end checks (CI runs it too)
 test-slow: install
