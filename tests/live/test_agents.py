@@ -119,6 +119,8 @@ async def test_r_w_3_required_disposition_before_ending_wrap_up(
     assert r.status_code == 200, r.text
     me = await post(world, "/api/v1/agent/wrap-up/end", bob, None)
     assert me["state"] == "available"
+    got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=bob)).json()
+    assert got["closed"] and got["disposition_id"] == solved["id"]
     # Wrap-up over: the notes are read-only for the agent (R-W-3).
     r = await world.client.patch(
         f"/api/v1/interactions/{ix['id']}/wrap-up", json={"notes": "late"}, headers=bob

@@ -36,6 +36,7 @@ from guichet.routing import (
     RefuseEvent,
     RequeueInteraction,
     RoutingEngine,
+    StartWrapUp,
     WithdrawOffer,
 )
 
@@ -141,6 +142,7 @@ async def apply_batch(
                 found.callback_offered = True
     offers_made = {d.interaction_id: d for d in batch.decisions if isinstance(d, OfferInteraction)}
     outcomes = _outcomes(batch.decisions)
+    wrapping = {d.interaction_id for d in batch.decisions if isinstance(d, StartWrapUp)}
     audience_of: dict[int, set[int]] = {}
     new_offers: list[tuple[Offer, Interaction]] = []
     for iid, row in rows.items():
@@ -162,6 +164,8 @@ async def apply_batch(
         row.order_t = view.order_t
         if status in (InteractionStatus.ENDED, InteractionStatus.ABANDONED) and not row.ended_at:
             row.ended_at = when
+            # R-W-3: notes stay editable through the wrap-up, if there is one.
+            row.closed = str(iid) not in wrapping
         offered = {int(a) for a in view.offered_to if a.isdigit()}
         if status != InteractionStatus.OFFERED:
             offered = set()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.live.config_loader import Audience
 from guichet.live.render import agent_dict, at
-from guichet.persistence.models import AgentPresence, InteractionEvent
+from guichet.persistence.models import AgentPresence, Interaction, InteractionEvent
 from guichet.routing import RoutingEngine, StartWrapUp
 
 if TYPE_CHECKING:
@@ -95,10 +95,16 @@ async def sync_agents(
         else:
             row.presence = state
         row.wrap_up_until = view.wrap_up_until
+        done = row.wrap_interaction_id
         if str(uid) in wrap_of:
             row.wrap_interaction_id = _int(wrap_of[str(uid)])
         elif view.wrap_up_until is None:
             row.wrap_interaction_id = None
+        if done is not None and done != row.wrap_interaction_id:
+            # R-W-3: the wrap-up is over: the interaction's notes are now read-only.
+            await session.execute(
+                update(Interaction).where(Interaction.id == done).values(closed=True)
+            )
         after = agent_dict(row)
         if after != before or str(uid) in batch.agents:
             queues = {int(q) for q in row.queue_ids} | batch.old_queues
