@@ -8,6 +8,7 @@ called. Given the same configuration, seed and events, the decisions are the sam
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from heapq import heappop
 from typing import Any
 
@@ -63,6 +64,7 @@ class RoutingEngine(InteractionEvents, AgentEvents, Transfers, FlowEvents, Views
         self.keep_finished = keep_finished
         self.now = now
         self.returns = ReturnMemory()
+        self.day_ends = float("-inf")
         self.config = config
         self._handlers: dict[type, Handler] = {
             InteractionArrived: RoutingEngine.on_arrived,
@@ -81,12 +83,15 @@ class RoutingEngine(InteractionEvents, AgentEvents, Transfers, FlowEvents, Views
             ConfigurationChanged: RoutingEngine.on_config,
         }
         self._configure(config, now, [])
+        self._new_day(now)
 
     def handle(self, event: Event, now: float) -> list[Decision]:
         """Fire the timers due by `now`, then apply the event; returns the decisions."""
         if now < self.now:
             raise ValueError(f"time went backwards: {now} < {self.now}")
         self.now = now
+        if now >= self.day_ends:
+            self._new_day(now)
         out: list[Decision] = []
         timers = self.timers
         if timers and timers[0][0] <= now:
@@ -102,9 +107,22 @@ class RoutingEngine(InteractionEvents, AgentEvents, Transfers, FlowEvents, Views
         if now < self.now:
             raise ValueError(f"time went backwards: {now} < {self.now}")
         self.now = now
+        if now >= self.day_ends:
+            self._new_day(now)
         out: list[Decision] = []
         self._fire(now, out)
         return out
+
+    def _new_day(self, now: float) -> None:
+        """R-Q-4 fewest today: the counts start again at the organization's local midnight."""
+        local = datetime.fromtimestamp(now, self.config.timezone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.day_ends = (midnight + timedelta(days=1)).timestamp()
+        for a in self.agents.values():
+            if a.today:
+                a.today = 0
+                a.stamp += 1
+                self.relist(a)
 
     def next_deadline(self) -> float | None:
         """When the next live timer is due, or None."""

@@ -179,3 +179,19 @@ def test_r_q_4_declined_until_the_agent_comes_back() -> None:
     got = e.advance(10.0)
     assert only(got, PauseAgent) and offers(got) == []
     assert offers(_up(e, "a", 20.0)) == [("i", ("a",))]
+
+
+def test_r_q_4_fewest_today_counts_restart_at_midnight() -> None:
+    """R-Q-4 fewest today: the counts start again at the organization's local midnight."""
+    e = engine([agent("a"), agent("b")], _q(Strategy.FEWEST_TODAY))
+    assert _taken(arrive(e, "i1", 1.0)) == "a"
+    assert _taken(arrive(e, "i2", 2.0)) == "b"
+    e.handle(InteractionEnded("i1"), 3.0)
+    assert _taken(arrive(e, "i3", 4.0)) == "a"
+    e.handle(InteractionEnded("i3"), 5.0)
+    e.handle(InteractionEnded("i2"), 6.0)
+    assert e.agent_view("a").handled == 2  # type: ignore[union-attr]
+    # The same day b (1 handled) would come before a (2). The next day (POSIX seconds, UTC)
+    # both start at 0, so the longer idle one (a, since 5 s; b since 6 s) goes first.
+    assert _taken(arrive(e, "next-day", 86_400.0 + 10)) == "a"
+    assert e.agent_view("b").handled == 0  # type: ignore[union-attr]
