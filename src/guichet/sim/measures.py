@@ -39,6 +39,19 @@ MEASURE_KEYS: tuple[str, ...] = (
     "max_queue_length",
 )
 
+#: Measures that are fractions; every measure is non-negative. Intervals are clipped to these
+#: ranges: a t-interval from few replications can reach past them (a negative wait).
+FRACTION_KEYS = frozenset(
+    {
+        "p_wait",
+        "service_level",
+        "service_level_of_answered",
+        "service_level_with_abandons",
+        "abandon_rate",
+        "occupancy",
+    }
+)
+
 # Two-sided 99% Student-t quantiles t(0.995, df) for df = 1..30 (standard tables).
 _T995 = (
     63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169,
@@ -217,7 +230,13 @@ def controlled_estimate(
     return Estimate(mean, mean - half, mean + half)
 
 
+def clipped(est: Estimate, key: str) -> Estimate:
+    """The interval cut to the measure's possible values (>= 0, and <= 1 for fractions)."""
+    top = 1.0 if key in FRACTION_KEYS else math.inf
+    return Estimate(est.mean, min(max(est.low, 0.0), top), min(max(est.high, 0.0), top))
+
+
 def summarize(replications: Sequence[Mapping[str, float]]) -> dict[str, Estimate]:
-    """Estimate every measure key across replications."""
+    """Estimate every measure key across replications (intervals within possible values)."""
     keys = [key for key in MEASURE_KEYS if all(key in rep for rep in replications)]
-    return {key: estimate([rep[key] for rep in replications]) for key in keys}
+    return {key: clipped(estimate([rep[key] for rep in replications]), key) for key in keys}

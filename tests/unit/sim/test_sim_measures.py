@@ -101,3 +101,15 @@ def test_r_x_1_control_variate_tightens_the_interval() -> None:
     assert (corrected.high - corrected.low) < (plain.high - plain.low) / 5
     with pytest.raises(ValueError):
         controlled_estimate([1.0, 2.0], [1.0, 2.0], 1.5)
+
+
+def test_intervals_stay_within_possible_values() -> None:
+    """Few, spread replications must not give a negative wait or a fraction above 1."""
+    reps = [
+        dict.fromkeys(MEASURE_KEYS, 0.0),
+        {**dict.fromkeys(MEASURE_KEYS, 100.0), "p_wait": 0.99, "occupancy": 0.99},
+    ]
+    out = summarize(reps)
+    assert all(est.low >= 0.0 for est in out.values())
+    assert out["p_wait"].high <= 1.0 and out["occupancy"].high <= 1.0
+    assert out["asa_s"].high > 100.0  # only the impossible side is cut
