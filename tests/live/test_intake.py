@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from guichet.persistence.models import Contact, Interaction, InteractionEvent
 from tests.factories import Org, problem
 from tests.live.conftest import LiveWorld
-from tests.live.helpers import chat, queue
+from tests.live.helpers import agent, chat, post, queue
 
 URL = "/api/v1/interactions"
 
@@ -83,3 +83,20 @@ async def test_intake_validates_the_body(world: LiveWorld, org_a: Org) -> None:
         problem(r, 422)
     async with world.state.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+async def test_r_a_6_only_those_involved_read_an_interaction(world: LiveWorld, org_a: Org) -> None:
+    """R-A-6: another agent neither reads nor writes a chat that never reached them."""
+    web = await queue(world, org_a, "Web")
+    ann = await agent(world, org_a, "ann", queues=[web])
+    other = await queue(world, org_a, "Other")
+    bob = await agent(world, org_a, "bob", queues=[other])
+    ix = await chat(world, org_a, queue_id=web)
+    await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", ann, None)
+    for url in (f"{URL}/{ix['id']}", f"{URL}/{ix['id']}/messages"):
+        assert (await world.client.get(url, headers=ann)).status_code == 200
+        problem(await world.client.get(url, headers=bob), 404)
+    body = {"body": "hi", "sender": "contact"}
+    r = await world.client.post(f"{URL}/{ix['id']}/messages", json=body, headers=ann)
+    problem(r, 403)
+    problem(await world.client.post(f"{URL}/{ix['id']}/end", headers=bob), 404)

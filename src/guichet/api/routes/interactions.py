@@ -39,6 +39,24 @@ def _watcher(principal: Principal) -> bool:
     return ADMINISTRATOR in roles or SUPERVISOR in roles
 
 
+async def _readable(session: SessionDep, principal: Principal, iid: int) -> Interaction:
+    return await actions.readable(
+        session,
+        org_id=principal.org_id,
+        iid=iid,
+        user_id=principal.user_id,
+        watcher=_watcher(principal),
+    )
+
+
+async def _contact_side(session: SessionDep, principal: Principal, iid: int) -> Interaction:
+    """The interaction, if the caller took it in (the contact side) or supervises."""
+    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    if _watcher(principal) or row.created_by_id == principal.user_id:
+        return row
+    raise Forbidden("only the contact side may do this", code="not_contact_side")
+
+
 async def _worker_row(session: SessionDep, principal: Principal, iid: int) -> Interaction:
     """The interaction, if the caller handles it (or wraps it up) or supervises (R-W-2, R-W-3)."""
     row = await get_in_org(session, Interaction, iid, principal.org_id)
@@ -75,8 +93,8 @@ async def create_interaction(
 
 @router.get("/{iid}")
 async def read_interaction(iid: int, principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    """One interaction with its tags."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    """One interaction with its tags (R-A-6: those who may read it)."""
+    row = await _readable(session, principal, iid)
     return interaction_dict(row, await actions.tag_ids(session, iid=row.id))
 
 
@@ -85,8 +103,10 @@ async def end_interaction(
     iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
     """End it: the agent handling it, a supervisor, or (unanswered) the contact side."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
-    if row.agent_id is not None and row.agent_id != principal.user_id and not _watcher(principal):
+    row = await _readable(session, principal, iid)
+    if row.agent_id is None:
+        await _contact_side(session, principal, iid)  # unanswered: the contact leaves
+    elif row.agent_id != principal.user_id and not _watcher(principal):
         raise Forbidden("only the agent handling this interaction may end it", code="not_yours")
     await actions.do_end(
         session, _live(state), org_id=principal.org_id, actor_id=principal.user_id, iid=iid
@@ -99,7 +119,7 @@ async def list_messages(
     iid: int, principal: CurrentUser, session: SessionDep
 ) -> list[dict[str, Any]]:
     """The transcript, oldest first."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    row = await _readable(session, principal, iid)
     return [actions.message_dict(m) for m in await actions.list_messages(session, iid=row.id)]
 
 
@@ -111,7 +131,7 @@ async def post_message(
     if body.sender == "agent":
         row = await _worker_row(session, principal, iid)
     else:
-        row = await get_in_org(session, Interaction, iid, principal.org_id)
+        row = await _contact_side(session, principal, iid)
     if row.channel == "voice":
         raise Conflict("a call has no transcript", field="body", code="no_transcript")
     paused = row.status == "paused"
@@ -163,7 +183,7 @@ async def press_key(
     iid: int, body: KeyPress, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
     """R-Q-6: `#` accepts the offered callback; R-Q-5: `*` leaves the queue node."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
+    row = await _contact_side(session, principal, iid)
     await actions.do_key(session, _live(state), row=row, key=body.key, actor_id=principal.user_id)
     return await _fresh(session, iid)
 

@@ -87,6 +87,8 @@ class Interaction(OrgScoped, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: Set once the agent's wrap-up for it is over: notes are then read-only (R-W-3).
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Who took it in (a channel's user for now): the contact side may read and write it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     #: The first answer given to the intake request, replayed for the same key (idempotency).
