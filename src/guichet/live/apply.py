@@ -56,6 +56,8 @@ class Batch:
     agents: set[str] = field(default_factory=set)
     #: Queues an agent of this batch left: their supervisors hear of it (R-Q-12).
     old_queues: set[int] = field(default_factory=set)
+    #: Further input events whose interactions and agents count as touched (group commit).
+    events: list[Event] = field(default_factory=list)
 
 
 def _int(value: str | None) -> int | None:
@@ -67,6 +69,7 @@ def touched(batch: Batch) -> tuple[set[str], set[str]]:
     ixs = set(batch.interactions)
     agents = set(batch.agents)
     items: list[Any] = list(batch.decisions)
+    items.extend(batch.events)
     if batch.event is not None:
         items.append(batch.event)
     for item in items:
@@ -107,15 +110,61 @@ async def apply_batch(
     batch: Batch,
 ) -> list[Publication]:
     """Make the rows match the engine for everything the batch touched; log; return events."""
-    now = batch.now
-    when = at(now)
-    ix_ids, agent_ids = touched(batch)
+    log_batch(session, org_id=org_id, batch=batch)
+    return await sync_batch(session, engine, org_id=org_id, audience=audience, batch=batch)
+
+
+async def apply_batches(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    *,
+    org_id: int,
+    audience: Audience,
+    batches: list[Batch],
+) -> list[Publication]:
+    """Several commands' batches at once (group commit): each logged, the rows synced once."""
+    if len(batches) == 1:
+        return await apply_batch(
+            session, engine, org_id=org_id, audience=audience, batch=batches[0]
+        )
+    merged = Batch(None, [], batches[-1].now)
+    actors = {b.actor_id for b in batches}
+    merged.actor_id = actors.pop() if len(actors) == 1 else None
+    for b in batches:
+        log_batch(session, org_id=org_id, batch=b)
+        merged.decisions.extend(b.decisions)
+        if b.event is not None:
+            merged.events.append(b.event)
+        merged.events.extend(b.events)
+        merged.interactions |= b.interactions
+        merged.agents |= b.agents
+        merged.old_queues |= b.old_queues
+    return await sync_batch(session, engine, org_id=org_id, audience=audience, batch=merged)
+
+
+def log_batch(session: AsyncSession, *, org_id: int, batch: Batch) -> None:
+    """The event-log rows of one batch: its decisions, and its event unless refused."""
+    when = at(batch.now)
     for entry in decision_log(batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when):
         session.add(entry)
     if batch.event is not None and not any(isinstance(d, RefuseEvent) for d in batch.decisions):
         logged = event_log(batch.event, org_id=org_id, actor_id=batch.actor_id, at=when)
         if logged is not None:
             session.add(logged)
+
+
+async def sync_batch(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    *,
+    org_id: int,
+    audience: Audience,
+    batch: Batch,
+) -> list[Publication]:
+    """Rows of everything the batch touched follow the engine's views; returns the events."""
+    now = batch.now
+    when = at(now)
+    ix_ids, agent_ids = touched(batch)
     pubs: list[Publication] = []
     ids = [i for i in (_int(x) for x in ix_ids) if i is not None]
     rows = {

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.live.apply import Batch, apply_batch
+from guichet.live.apply import Batch, apply_batch, apply_batches
 from guichet.live.config_loader import Loaded, fingerprint, load_config
 from guichet.live.presence_sync import Publication
 from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
@@ -66,6 +66,8 @@ class _Command:
     interactions: tuple[str, ...] = ()
     #: Read after `prepare` ran: the command may fill it (queues an agent left).
     old_queues: Collection[int] = ()
+    #: The command writes nothing itself (no savepoint needed).
+    pure: bool = False
 
 
 class RouterBroken(RuntimeError):
@@ -125,6 +127,7 @@ class OrgRouter:
         agents: Collection[str] = (),
         interactions: Collection[str] = (),
         old_queues: Collection[int] = (),
+        pure: bool = False,
     ) -> Outcome:
         """Run a command in the loop and wait for its committed outcome."""
         if self.broken:
@@ -139,6 +142,7 @@ class OrgRouter:
             tuple(agents),
             tuple(interactions),
             old_queues,
+            pure,
         )
         await self._queue.put(cmd)
         return await fut
@@ -149,11 +153,11 @@ class OrgRouter:
         async def prepare(_s: AsyncSession, _e: RoutingEngine) -> tuple[Event | None, Any]:
             return event, None
 
-        return (await self.run(prepare, actor_id=actor_id)).decisions
+        return (await self.run(prepare, actor_id=actor_id, pure=True)).decisions
 
     async def tick(self) -> list[Decision]:
         """Fire the timers due now (tests with an injected clock call this)."""
-        return (await self.run(None)).decisions
+        return (await self.run(None, pure=True)).decisions
 
     async def _run(self) -> None:
         while True:
@@ -213,10 +217,22 @@ class OrgRouter:
                 except Exception:
                     self.broken = True
                     raise
+            batches: list[Batch] = []
             for cmd in cmds:
-                results.append((cmd, await self._one(session, cmd, pubs)))
+                results.append((cmd, await self._one(session, cmd, batches)))
             if cmds:
                 try:
+                    if batches:
+                        pubs = await apply_batches(
+                            session,
+                            self.engine,
+                            org_id=self.org_id,
+                            audience=self.loaded.audience,
+                            batches=batches,
+                        )
+                    for cmd, result in results:
+                        if cmd.after is not None and isinstance(result, Outcome):
+                            await cmd.after(session, result.decisions)
                     await session.commit()
                 except Exception:
                     self.broken = True
@@ -225,25 +241,31 @@ class OrgRouter:
         return results
 
     async def _one(
-        self, session: AsyncSession, cmd: _Command, pubs: list[Publication]
+        self, session: AsyncSession, cmd: _Command, batches: list[Batch]
     ) -> Outcome | Exception:
-        """One command inside a savepoint: its own failure undoes only its own writes."""
+        """Run one command's own writes (in a savepoint) and its engine event.
+
+        A failing command undoes only its own writes; the decisions are written for the whole
+        group afterwards (`apply_batches`).
+        """
         engine = self.engine
         outcome = Outcome()
-        savepoint = await session.begin_nested()
+        savepoint = None if cmd.pure else await session.begin_nested()
         now = self.now()
         event: Event | None = None
         try:
             if cmd.prepare is not None:
                 event, outcome.result = await cmd.prepare(session, engine)
         except Exception as exc:  # a validation error: nothing of it stays
-            await savepoint.rollback()
+            if savepoint is not None:
+                await savepoint.rollback()
             return exc
         before = engine.now
         try:
             decisions = engine.handle(event, now) if event else engine.advance(now)
         except Exception as exc:
-            await savepoint.rollback()
+            if savepoint is not None:
+                await savepoint.rollback()
             if engine.now != before:
                 self.broken = True
                 raise
@@ -252,24 +274,16 @@ class OrgRouter:
         refused = any(isinstance(d, RefuseEvent) for d in decisions)
         if refused and len(decisions) == 1 and not cmd.keep_on_refusal:
             # The engine changed nothing: neither do the command's own writes.
-            await savepoint.rollback()
+            if savepoint is not None:
+                await savepoint.rollback()
             return outcome
-        try:
-            batch = Batch(event, decisions, now, cmd.actor_id)
-            batch.agents |= set(cmd.agents)
-            batch.interactions |= set(cmd.interactions)
-            batch.old_queues |= set(cmd.old_queues)
-            pubs.extend(
-                await apply_batch(
-                    session, engine, org_id=self.org_id, audience=self.loaded.audience, batch=batch
-                )
-            )
-            if cmd.after is not None:
-                await cmd.after(session, decisions)
+        if savepoint is not None:
             await savepoint.commit()
-        except Exception:
-            self.broken = True
-            raise
+        batch = Batch(event, decisions, now, cmd.actor_id)
+        batch.agents |= set(cmd.agents)
+        batch.interactions |= set(cmd.interactions)
+        batch.old_queues |= set(cmd.old_queues)
+        batches.append(batch)
         return outcome
 
     async def _refresh_config(self, session: AsyncSession) -> None:
