@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
-from guichet.live import LiveRegistry
+from guichet.domain.enums import AgentState
+from guichet.live import LiveRegistry, loop
 from guichet.persistence.models import Assignment, Interaction, InteractionEvent, Offer
+from guichet.routing import AgentStateChanged
 from tests.factories import Org
 from tests.live.conftest import LiveWorld
 from tests.live.helpers import agent, chat, post, put, queue
@@ -131,3 +134,30 @@ async def _offered_to(world: LiveWorld, iid: int) -> int | None:
             select(Offer.agent_id).where(Offer.interaction_id == iid, Offer.status == "open")
         )
         return found
+
+
+async def test_failed_commit_rebuilds_the_loop_from_the_database(
+    world: LiveWorld, org_a: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails publishes nothing; the next command runs on a loop rebuilt from rows."""
+    web = await queue(world, org_a, "Web")
+    ann = await agent(world, org_a, "ann", queues=[web], available=False)
+    ann_id = org_a.users["ann"]
+    router = await world.live.router(org_a.id)
+    inbox = world.register(org_a, ann_id)
+
+    async def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loop, "apply_batches", broken)
+    with pytest.raises(RuntimeError):
+        await router.submit(AgentStateChanged(str(ann_id), AgentState.AVAILABLE))
+    assert router.broken
+    assert await world.events(inbox) == []
+    monkeypatch.undo()
+    # The engine said "available" but nothing was written: the rebuilt loop says offline.
+    ix = await chat(world, org_a, queue_id=web)
+    assert ix["status"] == "waiting"
+    assert (await world.live.router(org_a.id)) is not router
+    me = await put(world, "/api/v1/agent/state", ann, {"state": "available"})
+    assert me["state"] == "busy"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from guichet.live.loop import Clock, OrgRouter, Publisher
 from guichet.live.recovery import arrival_event, rebuild
@@ -36,6 +36,7 @@ class LiveRegistry:
         self.publisher = publisher
         self.clock = clock
         self._routers: dict[int, OrgRouter] = {}
+        self._connections: dict[int, AsyncConnection] = {}
         self._lock = asyncio.Lock()
 
     async def router(self, org_id: int) -> OrgRouter:
@@ -59,7 +60,7 @@ class LiveRegistry:
             await session.rollback()
         router = OrgRouter(
             org_id=org_id,
-            sessions=self.sessions,
+            sessions=await self._own_sessions(org_id),
             engine=engine,
             loaded=loaded,
             publisher=self.publisher,
@@ -99,6 +100,17 @@ class LiveRegistry:
             await router.submit(await self._arrival(iid))
         return router
 
+    async def _own_sessions(self, org_id: int) -> async_sessionmaker[AsyncSession]:
+        """Sessions on a connection of the loop's own, so it never queues behind requests."""
+        bind: Any = self.sessions.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            return self.sessions
+        old = self._connections.pop(org_id, None)
+        if old is not None:
+            await old.close()  # the broken loop's connection, perhaps mid-transaction
+        conn = self._connections[org_id] = await bind.connect()
+        return async_sessionmaker(bind=conn, expire_on_commit=False)
+
     async def _arrival(self, iid: int) -> Event:
         async with self.sessions() as session:
             row = await session.get(Interaction, iid)
@@ -117,3 +129,6 @@ class LiveRegistry:
         for router in list(self._routers.values()):
             await router.stop()
         self._routers.clear()
+        for conn in self._connections.values():
+            await conn.close()
+        self._connections.clear()
