@@ -131,7 +131,6 @@ async def do_intake(
     first = await replayed(session, org_id=org_id, key=key, digest=digest)
     if first is not None:
         return first, False
-    await check_intake(session, org_id=org_id, body=body)
     await session.commit()  # release the request's transaction before the loop writes
     router = await live.router(org_id)
     box: dict[str, Any] = {}
@@ -141,6 +140,8 @@ async def do_intake(
         if again is not None:
             box["replay"] = again
             return None, None
+        # Checked here, in the loop: on SQLite a check in the request would take the writer.
+        await check_intake(s, org_id=org_id, body=body)
         contact = await match_contact(s, org_id=org_id, identity=body.get("contact") or {})
         context = dict(body.get("context") or {})
         row = Interaction(
