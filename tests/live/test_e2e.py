@@ -155,3 +155,33 @@ async def test_r_q_4_offer_timeout_reoffers_to_next_agent(world: LiveWorld, org_
         (org_a.users["first"], "expired"),
         (org_a.users["second"], "open"),
     ]
+
+
+async def test_r_sk_4_overflow_after_delay_to_agent_without_the_skill(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """R-SK-4: after overflow_after_s an agent outside the skill may take it; it says why."""
+    billing = await post(
+        world, "/api/v1/skills", org_a.admin, {"name": "Billing", "overflow_after_s": 30}
+    )
+    web = await queue(world, org_a, "Web")
+    ann = await agent(world, org_a, "ann", queues=[web])
+    inbox = world.register(org_a, org_a.users["ann"])
+    ix = await chat(world, org_a, queue_id=web, skill_id=billing["id"])
+    assert ix["status"] == "waiting"
+    await world.tick(org_a, 29)
+    got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=org_a.admin)).json()
+    assert got["status"] == "waiting"
+    await world.tick(org_a, 2)
+    got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=org_a.admin)).json()
+    assert (got["status"], got["overflow"]) == ("offered", True)
+    offer = next(e for e in await world.events(inbox) if e["type"] == "offer")["offer"]
+    assert offer["explanation"]["rule"] == "R-SK-4" and offer["explanation"]["overflow"]
+    await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", ann, None)
+    async with world.state.sessions() as s:
+        kinds = list(
+            await s.scalars(
+                select(InteractionEvent.type).where(InteractionEvent.interaction_id == ix["id"])
+            )
+        )
+    assert "interaction.overflowed" in kinds
