@@ -4,7 +4,8 @@
 commands; decisions are written (apply.py) before they are published (docs/events.md).
 """
 
-from guichet.live.loop import OrgRouter, Outcome, RouterBroken
+from guichet.live.contracts import Outcome, RouterBroken
+from guichet.live.loop import OrgRouter
 from guichet.live.registry import LiveRegistry
 
 __all__ = ["LiveRegistry", "OrgRouter", "Outcome", "RouterBroken"]

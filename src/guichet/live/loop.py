@@ -14,64 +14,29 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Collection
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet.live.apply import Batch, apply_batch, apply_batches
 from guichet.live.config_loader import Loaded, fingerprint, load_config
+from guichet.live.contracts import (
+    After,
+    Clock,
+    Command,
+    Outcome,
+    Prepare,
+    Publisher,
+    RouterBroken,
+)
 from guichet.live.presence_sync import Publication
 from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
-
 #: Commands that may share one transaction (group commit).
 MAX_BATCH = 64
-
-
-class Publisher(Protocol):
-    """What the loop needs of the real-time bus (guichet.realtime.bus.EventBus)."""
-
-    def publish(self, org_id: int, event: dict[str, Any], *, user_ids: Collection[int]) -> None:
-        """Queue ``event`` for the clients of ``user_ids`` in ``org_id``."""
-
-
-@dataclass
-class Outcome:
-    """What a command produced: the engine's decisions and the command's own result."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    result: Any = None
-
-
-#: A command: runs inside the loop's transaction; returns (engine event or None, result).
-Prepare = Callable[[AsyncSession, RoutingEngine], Awaitable[tuple[Event | None, Any]]]
-#: Runs after the decisions are written, before the commit (same transaction).
-After = Callable[[AsyncSession, list[Decision]], Awaitable[None]]
-
-
-@dataclass
-class _Command:
-    prepare: Prepare | None
-    actor_id: int | None
-    future: asyncio.Future[Outcome]
-    after: After | None = None
-    #: Keep the command's own writes even when the engine refuses its event (intake).
-    keep_on_refusal: bool = False
-    agents: tuple[str, ...] = ()
-    interactions: tuple[str, ...] = ()
-    #: Read after `prepare` ran: the command may fill it (queues an agent left).
-    old_queues: Collection[int] = ()
-    #: The command writes nothing itself (no savepoint needed).
-    pure: bool = False
-
-
-class RouterBroken(RuntimeError):
-    """The engine may differ from the database (a commit failed): the router must be rebuilt."""
 
 
 class OrgRouter:
@@ -94,7 +59,7 @@ class OrgRouter:
         self.publisher = publisher
         self.clock = clock
         self.broken = False
-        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        self._queue: asyncio.Queue[Command] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     def now(self) -> float:
@@ -133,7 +98,7 @@ class OrgRouter:
         if self.broken:
             raise RouterBroken("the routing loop is being rebuilt")
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        cmd = _Command(
+        cmd = Command(
             prepare,
             actor_id,
             fut,
@@ -162,7 +127,7 @@ class OrgRouter:
     async def _run(self) -> None:
         while True:
             deadline = self.engine.next_deadline()
-            cmds: list[_Command] = []
+            cmds: list[Command] = []
             try:
                 if deadline is None:
                     cmds.append(await self._queue.get())
@@ -195,10 +160,10 @@ class OrgRouter:
                 else:
                     cmd.future.set_exception(result)
 
-    async def _steps(self, cmds: list[_Command]) -> list[tuple[_Command, Outcome | Exception]]:
+    async def _steps(self, cmds: list[Command]) -> list[tuple[Command, Outcome | Exception]]:
         """Run the commands (or the due timers) in one transaction; publish after the commit."""
         pubs: list[Publication] = []
-        results: list[tuple[_Command, Outcome | Exception]] = []
+        results: list[tuple[Command, Outcome | Exception]] = []
         async with self.sessions() as session:
             if cmds:
                 await self._refresh_config(session)
@@ -241,7 +206,7 @@ class OrgRouter:
         return results
 
     async def _one(
-        self, session: AsyncSession, cmd: _Command, batches: list[Batch]
+        self, session: AsyncSession, cmd: Command, batches: list[Batch]
     ) -> Outcome | Exception:
         """Run one command's own writes (in a savepoint) and its engine event.
 

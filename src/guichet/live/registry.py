@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from guichet.live.loop import Clock, OrgRouter, Publisher
+from guichet.live.contracts import Clock, Publisher
+from guichet.live.loop import OrgRouter
 from guichet.live.recovery import arrival_event, rebuild
 from guichet.live.render import at
 from guichet.persistence.models import Interaction, InteractionEvent, Offer
