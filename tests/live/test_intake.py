@@ -100,3 +100,48 @@ async def test_r_a_6_only_those_involved_read_an_interaction(world: LiveWorld, o
     r = await world.client.post(f"{URL}/{ix['id']}/messages", json=body, headers=ann)
     problem(r, 403)
     problem(await world.client.post(f"{URL}/{ix['id']}/end", headers=bob), 404)
+
+
+async def test_r_tr_1_targeting_rule_picks_queue_and_is_recorded(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """R-TR-1: without a queue, the first matching rule routes it; the offer names the rule."""
+    sales = await queue(world, org_a, "Sales")
+    support = await queue(world, org_a, "Support")
+    rule = await post(
+        world,
+        "/api/v1/targeting-rules",
+        org_a.admin,
+        {
+            "name": "Pricing page",
+            "conditions": [{"field": "page_url", "operator": "contains", "value": "/pricing"}],
+            "action": {"queue_id": sales},
+        },
+    )
+    await post(
+        world,
+        "/api/v1/targeting-rules",
+        org_a.admin,
+        {
+            "name": "Gold plan",
+            "conditions": [{"field": "attributes.plan", "operator": "equals", "value": "gold"}],
+            "action": {"queue_id": support},
+        },
+    )
+    await agent(world, org_a, "ann", queues=[sales])
+    ix = await chat(world, org_a, page_url="https://shop.example/pricing")
+    assert (ix["status"], ix["queue_id"]) == ("offered", sales)
+    gold = await chat(world, org_a, page_url="https://shop.example/", attributes={"plan": "gold"})
+    assert (gold["status"], gold["queue_id"]) == ("waiting", support)
+    async with world.state.sessions() as s:
+        data = await s.scalar(
+            select(InteractionEvent.data).where(
+                InteractionEvent.interaction_id == ix["id"],
+                InteractionEvent.type == "interaction.offered",
+            )
+        )
+    assert data is not None
+    assert (data["explanation"]["rule"], data["explanation"]["targeting_rule"]) == (
+        "R-TR-1",
+        str(rule["id"]),
+    )

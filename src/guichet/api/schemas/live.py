@@ -38,7 +38,7 @@ class InteractionCreate(Input):
 
     def engine_body(self) -> dict[str, Any]:
         """The stored form: context fields gathered for targeting rules (R-TR-1)."""
-        context: dict[str, Any] = dict(self.attributes)
+        context: dict[str, Any] = {"attributes": dict(self.attributes)}
         for name in ("page_url", "referrer", "language", "country", "device"):
             value = getattr(self, name)
             if value is not None:
