@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:32:27.346228
+Create Date: 2026-11-23 17:53:38.965880
 """
 
 from collections.abc import Sequence
@@ -131,6 +131,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("dispositions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dispositions_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "flows",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_key", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("graph", sa.JSON(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_flows_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flows")),
+        sa.UniqueConstraint("org_id", "name_key", name=op.f("uq_flows_org_id_name_key")),
+    )
+    with op.batch_alter_table("flows", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_flows_org_id"), ["org_id"], unique=False)
 
     op.create_table(
         "groups",
@@ -305,6 +329,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_users_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "agent_presence",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("presence", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=255), nullable=True),
+        sa.Column("state_since", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("queue_ids", sa.JSON(), nullable=False),
+        sa.Column("wrap_up_until", sa.Float(), nullable=True),
+        sa.Column("wrap_interaction_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_agent_presence_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_agent_presence_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_agent_presence")),
+    )
+    with op.batch_alter_table("agent_presence", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_agent_presence_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
         "auth_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
@@ -393,6 +445,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_canned_messages_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
+        "contacts",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("phone", sa.String(length=32), nullable=True),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_contacts_department_id_departments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_contacts_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_contacts_owner_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
+    )
+    with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contacts_email"), ["email"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contacts_external_id"), ["external_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contacts_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contacts_phone"), ["phone"], unique=False)
+
+    op.create_table(
         "group_members",
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -462,6 +549,59 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_queue_members_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "targeting_rules",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_key", sa.String(length=100), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
+        sa.Column("skill_id", sa.Integer(), nullable=True),
+        sa.Column("queue_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.Float(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(is_default AND position IS NULL) OR (NOT is_default AND position IS NOT NULL)",
+            name=op.f("ck_targeting_rules_default_has_no_position"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_targeting_rules_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["queue_id"],
+            ["queues.id"],
+            name=op.f("fk_targeting_rules_queue_id_queues"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["skill_id"],
+            ["skills.id"],
+            name=op.f("fk_targeting_rules_skill_id_skills"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_rules")),
+        sa.UniqueConstraint("org_id", "name_key", name=op.f("uq_targeting_rules_org_id_name_key")),
+        sa.UniqueConstraint("org_id", "position", name=op.f("uq_targeting_rules_org_id_position")),
+    )
+    with op.batch_alter_table("targeting_rules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_targeting_rules_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_targeting_rules_queue_id"), ["queue_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_targeting_rules_skill_id"), ["skill_id"], unique=False)
+        batch_op.create_index(
+            "uq_targeting_rules_one_default",
+            ["org_id"],
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        )
+
+    op.create_table(
         "user_skills",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("skill_id", sa.Integer(), nullable=False),
@@ -480,15 +620,344 @@ def upgrade() -> None:
     with op.batch_alter_table("user_skills", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_skills_skill_id"), ["skill_id"], unique=False)
 
+    op.create_table(
+        "interactions",
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("queue_id", sa.Integer(), nullable=True),
+        sa.Column("skill_id", sa.Integer(), nullable=True),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("personal_agent_id", sa.Integer(), nullable=True),
+        sa.Column("requested_queue_id", sa.Integer(), nullable=True),
+        sa.Column("requested_skill_id", sa.Integer(), nullable=True),
+        sa.Column("flow_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.Float(), nullable=True),
+        sa.Column("caller_id", sa.String(length=32), nullable=True),
+        sa.Column("context", sa.JSON(), nullable=False),
+        sa.Column("overflow", sa.Boolean(), nullable=False),
+        sa.Column("callback", sa.Boolean(), nullable=False),
+        sa.Column("callback_offered", sa.Boolean(), nullable=False),
+        sa.Column("queued_at", sa.Float(), nullable=True),
+        sa.Column("order_t", sa.Float(), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("disposition_id", sa.Integer(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
+        sa.Column("intake_response", sa.JSON(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["users.id"],
+            name=op.f("fk_interactions_agent_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_interactions_contact_id_contacts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_interactions_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["disposition_id"],
+            ["dispositions.id"],
+            name=op.f("fk_interactions_disposition_id_dispositions"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_interactions_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["personal_agent_id"],
+            ["users.id"],
+            name=op.f("fk_interactions_personal_agent_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["queue_id"],
+            ["queues.id"],
+            name=op.f("fk_interactions_queue_id_queues"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["skill_id"],
+            ["skills.id"],
+            name=op.f("fk_interactions_skill_id_skills"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+        sa.UniqueConstraint(
+            "org_id", "idempotency_key", name=op.f("uq_interactions_org_id_idempotency_key")
+        ),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interactions_agent_id"), ["agent_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_interactions_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_interactions_org_id"), ["org_id"], unique=False)
+        batch_op.create_index("ix_interactions_org_id_status", ["org_id", "status"], unique=False)
+
+    op.create_table(
+        "assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("interaction_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["users.id"],
+            name=op.f("fk_assignments_agent_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_assignments_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_assignments_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assignments")),
+    )
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_assignments_agent_id"), ["agent_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_assignments_interaction_id"), ["interaction_id"], unique=False
+        )
+        batch_op.create_index(
+            "uq_assignments_active_interaction",
+            ["interaction_id"],
+            unique=True,
+            sqlite_where=sa.text("active"),
+            postgresql_where=sa.text("active"),
+        )
+
+    op.create_table(
+        "interaction_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("interaction_id", sa.Integer(), nullable=True),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("queue_id", sa.Integer(), nullable=True),
+        sa.Column("skill_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_interaction_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["users.id"],
+            name=op.f("fk_interaction_events_agent_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_interaction_events_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_interaction_events_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interaction_events")),
+    )
+    with op.batch_alter_table("interaction_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_interaction_events_interaction_id"), ["interaction_id"], unique=False
+        )
+        batch_op.create_index("ix_interaction_events_org_id_at", ["org_id", "at"], unique=False)
+
+    op.create_table(
+        "interaction_tags",
+        sa.Column("interaction_id", sa.Integer(), nullable=False),
+        sa.Column("tag_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_interaction_tags_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"],
+            ["tags.id"],
+            name=op.f("fk_interaction_tags_tag_id_tags"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("interaction_id", "tag_id", name=op.f("pk_interaction_tags")),
+    )
+    with op.batch_alter_table("interaction_tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interaction_tags_tag_id"), ["tag_id"], unique=False)
+
+    op.create_table(
+        "messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("interaction_id", sa.Integer(), nullable=False),
+        sa.Column("sender", sa.String(length=16), nullable=False),
+        sa.Column("sender_user_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_messages_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_messages_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sender_user_id"],
+            ["users.id"],
+            name=op.f("fk_messages_sender_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_messages_interaction_id"), ["interaction_id"], unique=False
+        )
+
+    op.create_table(
+        "offers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("interaction_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("offered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.Column("outbound", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("explanation", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_offers_agent_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_offers_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_offers_org_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+    )
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_offers_agent_id"), ["agent_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_offers_interaction_id"), ["interaction_id"], unique=False
+        )
+        batch_op.create_index(
+            "uq_offers_open_interaction_agent",
+            ["interaction_id", "agent_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_offers_open_interaction_agent",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+        batch_op.drop_index(batch_op.f("ix_offers_interaction_id"))
+        batch_op.drop_index(batch_op.f("ix_offers_agent_id"))
+
+    op.drop_table("offers")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_messages_interaction_id"))
+
+    op.drop_table("messages")
+    with op.batch_alter_table("interaction_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interaction_tags_tag_id"))
+
+    op.drop_table("interaction_tags")
+    with op.batch_alter_table("interaction_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_interaction_events_org_id_at")
+        batch_op.drop_index(batch_op.f("ix_interaction_events_interaction_id"))
+
+    op.drop_table("interaction_events")
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_assignments_active_interaction",
+            sqlite_where=sa.text("active"),
+            postgresql_where=sa.text("active"),
+        )
+        batch_op.drop_index(batch_op.f("ix_assignments_interaction_id"))
+        batch_op.drop_index(batch_op.f("ix_assignments_agent_id"))
+
+    op.drop_table("assignments")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_org_id_status")
+        batch_op.drop_index(batch_op.f("ix_interactions_org_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_agent_id"))
+
+    op.drop_table("interactions")
     with op.batch_alter_table("user_skills", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_skills_skill_id"))
 
     op.drop_table("user_skills")
+    with op.batch_alter_table("targeting_rules", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_targeting_rules_one_default",
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        )
+        batch_op.drop_index(batch_op.f("ix_targeting_rules_skill_id"))
+        batch_op.drop_index(batch_op.f("ix_targeting_rules_queue_id"))
+        batch_op.drop_index(batch_op.f("ix_targeting_rules_org_id"))
+
+    op.drop_table("targeting_rules")
     with op.batch_alter_table("queue_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_queue_members_user_id"))
 
@@ -498,6 +967,13 @@ def downgrade() -> None:
 
     op.drop_table("labels")
     op.drop_table("group_members")
+    with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contacts_phone"))
+        batch_op.drop_index(batch_op.f("ix_contacts_org_id"))
+        batch_op.drop_index(batch_op.f("ix_contacts_external_id"))
+        batch_op.drop_index(batch_op.f("ix_contacts_email"))
+
+    op.drop_table("contacts")
     with op.batch_alter_table("canned_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_canned_messages_owner_id"))
         batch_op.drop_index(batch_op.f("ix_canned_messages_org_id"))
@@ -511,6 +987,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_auth_tokens_user_id"))
 
     op.drop_table("auth_tokens")
+    with op.batch_alter_table("agent_presence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agent_presence_org_id"))
+
+    op.drop_table("agent_presence")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_users_org_id"))
         batch_op.drop_index(batch_op.f("ix_users_department_id"))
@@ -537,6 +1017,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_groups_org_id"))
 
     op.drop_table("groups")
+    with op.batch_alter_table("flows", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flows_org_id"))
+
+    op.drop_table("flows")
     with op.batch_alter_table("dispositions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dispositions_org_id"))
 
