@@ -197,4 +197,7 @@ if __name__ == "__main__":
     parser.add_argument("--interactions", type=int, default=500)
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=20)
-    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
+    parser.add_argument("--json", action="store_true", help="one JSON object on one line")
+    args = parser.parse_args()
+    result = asyncio.run(main(args))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
