@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.domain.routing import InteractionStatus
 from guichet.live.config_loader import Audience
+from guichet.live.dispositions import start_timers
 from guichet.live.events_log import decision_log, event_log
 from guichet.live.presence_sync import Publication, sync_agents
 from guichet.live.render import HELD, at, interaction_dict, offer_dict
@@ -194,6 +195,7 @@ async def sync_batch(
     wrapping = {d.interaction_id for d in batch.decisions if isinstance(d, StartWrapUp)}
     audience_of: dict[int, set[int]] = {}
     new_offers: list[tuple[Offer, Interaction]] = []
+    just_ended: list[Interaction] = []
     for iid, row in rows.items():
         view = engine.interaction_view(str(iid))
         if view is None:
@@ -215,6 +217,8 @@ async def sync_batch(
             row.ended_at = when
             # R-W-3: notes stay editable through the wrap-up, if there is one.
             row.closed = str(iid) not in wrapping
+            if status == InteractionStatus.ENDED:
+                just_ended.append(row)
         offered = {int(a) for a in view.offered_to if a.isdigit()}
         if status != InteractionStatus.OFFERED:
             offered = set()
@@ -265,6 +269,7 @@ async def sync_batch(
         queues = {q for q in (old_queue, row.queue_id) if q is not None}
         users |= audience.for_queues(queues)
         audience_of[iid] = users
+    await start_timers(session, just_ended, now)
     if new_offers:
         await session.flush()  # offer ids, for the events
     for o, row in new_offers:

@@ -4,7 +4,8 @@ Commands arrive on an `asyncio.Queue`. For each one the loop opens a transaction
 command write its own rows and name its engine event, has the engine decide, writes the
 decisions (`live.apply`), commits, and only then publishes on the bus and answers the caller.
 Between commands it sleeps until the engine's next deadline and fires the timers (offer expiry,
-wrap-up end, queue wait, overflow, callback re-check). If a commit fails, the engine no longer
+wrap-up end, queue wait, overflow, callback re-check), and the R-W-3 disposition deadlines it
+keeps beside the engine's (`live.deadlines`). If a commit fails, the engine no longer
 matches the database: the loop stops and the registry rebuilds it from the database.
 """
 
@@ -21,15 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet.live.apply import Batch, apply_batch, apply_batches
 from guichet.live.config_loader import Loaded, fingerprint, load_config
-from guichet.live.contracts import (
-    After,
-    Clock,
-    Command,
-    Outcome,
-    Prepare,
-    Publisher,
-    RouterBroken,
-)
+from guichet.live.contracts import After, Clock, Command, Outcome, Prepare, Publisher, RouterBroken
+from guichet.live.deadlines import earliest, expire_due, track
 from guichet.live.presence_sync import Publication
 from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
 
@@ -59,6 +53,8 @@ class OrgRouter:
         self.publisher = publisher
         self.clock = clock
         self.broken = False
+        #: R-W-3: running disposition timers, interaction id -> deadline (POSIX seconds).
+        self.dispositions: dict[int, float] = {}
         self._queue: asyncio.Queue[Command] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -126,7 +122,7 @@ class OrgRouter:
 
     async def _run(self) -> None:
         while True:
-            deadline = self.engine.next_deadline()
+            deadline = earliest(self.engine.next_deadline(), self.dispositions)
             cmds: list[Command] = []
             try:
                 if deadline is None:
@@ -182,6 +178,9 @@ class OrgRouter:
                 except Exception:
                     self.broken = True
                     raise
+                self.publish(pubs)
+                pubs = []
+            await self._expire_dispositions(session)
             batches: list[Batch] = []
             for cmd in cmds:
                 results.append((cmd, await self._one(session, cmd, batches)))
@@ -204,6 +203,22 @@ class OrgRouter:
                     raise
         self.publish(pubs)
         return results
+
+    async def _expire_dispositions(self, session: AsyncSession) -> None:
+        """R-W-3: fire the disposition deadlines passed (own commit); publish at once."""
+        try:
+            pubs = await expire_due(
+                session,
+                self.engine,
+                org_id=self.org_id,
+                audience=self.loaded.audience,
+                dues=self.dispositions,
+                now=self.now(),
+            )
+        except Exception:
+            self.broken = True
+            raise
+        self.publish(pubs)
 
     async def _one(
         self, session: AsyncSession, cmd: Command, batches: list[Batch]
@@ -274,6 +289,9 @@ class OrgRouter:
 
     def publish(self, pubs: list[Publication]) -> None:
         """Hand committed changes to the bus (never before the commit)."""
+        for p in pubs:
+            if p.event.get("type") == "interaction":
+                track(self.dispositions, p.event["interaction"])
         bus = self.publisher()
         if bus is None:
             return

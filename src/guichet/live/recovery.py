@@ -5,9 +5,10 @@ oldest first, with every agent offline, so they keep their place and age (R-Q-8)
 own timers (overflow, widening, flow waits) replay with them. Interactions an agent was
 handling are given back to that agent, paused conversations stay paused (R-W-6), accepted
 callbacks keep their place (R-Q-6), personal-queue entries stay in the personal queue (R-W-5)
-and wrap-ups that have not run out go on (R-Q-7). Offers that were open are reclaimed: the
-interaction waits at its place and is offered again when the agents come back. Restoring an
-assignment has no engine event, so this module uses the engine's primitives directly.
+and wrap-ups that have not run out go on (R-Q-7); disposition timers keep their deadline
+(R-W-3). Offers that were open are reclaimed: the interaction waits at its place and is
+offered again when the agents come back. Restoring an assignment has no engine event, so this
+module uses the engine's primitives directly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.domain.enums import AgentState, Channel
 from guichet.domain.routing import InteractionStatus
 from guichet.live.config_loader import Loaded, load_config
+from guichet.live.dispositions import pending
 from guichet.persistence.models import AgentPresence, Interaction
 from guichet.routing import (
     AgentStateChanged,
@@ -43,6 +45,8 @@ class Plan:
     agent_events: list[AgentStateChanged] = field(default_factory=list)
     new_interactions: list[int] = field(default_factory=list)
     reclaimed: list[int] = field(default_factory=list)
+    #: R-W-3: running disposition timers (interaction id -> deadline).
+    dispositions: dict[int, float] = field(default_factory=dict)
 
 
 def arrival_event(row: Interaction, *, replay: bool = False) -> InteractionArrived:
@@ -127,6 +131,7 @@ async def rebuild(
         elif p.presence == "paused":
             plan.agent_events.append(AgentStateChanged(str(p.user_id), AgentState.PAUSED, p.reason))
     plan.new_interactions = [r.id for r in rows if r.status == "new"]
+    plan.dispositions = await pending(session, org_id=org_id)
     return engine, loaded, plan
 
 

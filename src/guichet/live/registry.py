@@ -67,6 +67,7 @@ class LiveRegistry:
             publisher=self.publisher,
             clock=self.clock,
         )
+        router.dispositions.update(plan.dispositions)
         router.start()
         reclaimed = list(plan.reclaimed)
 

@@ -88,6 +88,7 @@ async def build_snapshot(
         }
         tags = await _tags(session, [r.id for r in held] + list(offered))
         snap["interactions"] = {str(r.id): interaction_dict(r, tags.get(r.id, [])) for r in held}
+        snap["wrap_up"] = await _wrap_up(session, p)
         snap["offers"] = {}
         for o in offers:
             body = offer_dict(o)
@@ -125,6 +126,17 @@ async def build_snapshot(
     return snap
 
 
+async def _wrap_up(session: AsyncSession, p: AgentPresence | None) -> dict[str, Any] | None:
+    """The interaction the agent is wrapping up, with its disposition deadline (R-W-3)."""
+    if p is None or p.wrap_up_until is None or p.wrap_interaction_id is None:
+        return None
+    row = await session.get(Interaction, p.wrap_interaction_id)
+    if row is None:
+        return None
+    tags = await _tags(session, [row.id])
+    return interaction_dict(row, tags.get(row.id, []))
+
+
 def _order(ix: dict[str, Any]) -> tuple[float, int]:
     return (ix["order_t"] or 0.0, ix["id"])
 
@@ -137,6 +149,8 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
     if kind == "interaction":
         ix = event["interaction"]
         key = str(ix["id"])
+        if "wrap_up" in snap:
+            _apply_wrap_up(snap, ix)
         if "interactions" in snap:
             if ix["agent_id"] == me and ix["status"] in HELD:
                 snap["interactions"][key] = ix
@@ -163,6 +177,9 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
         agent = event["agent"]
         if "agent" in snap and agent["user_id"] == me:
             snap["agent"] = agent
+            wrap = snap.get("wrap_up")
+            if wrap is not None and agent["wrap_interaction_id"] != wrap["id"]:
+                snap["wrap_up"] = None
         if "agents" in snap:
             visible = {int(k) for k in snap["queues"]}
             key = str(agent["user_id"])
@@ -171,6 +188,15 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
             else:
                 snap["agents"].pop(key, None)
     return snap
+
+
+def _apply_wrap_up(snap: dict[str, Any], ix: dict[str, Any]) -> None:
+    """An interaction the user held that ends without closing is their wrap-up (R-Q-7, R-W-3)."""
+    wrap = snap["wrap_up"]
+    if str(ix["id"]) in snap["interactions"] and ix["status"] == "ended" and not ix["closed"]:
+        snap["wrap_up"] = ix
+    elif wrap is not None and wrap["id"] == ix["id"]:
+        snap["wrap_up"] = None if ix["closed"] else ix
 
 
 def live_snapshot(

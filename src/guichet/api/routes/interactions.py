@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Header, Response
 from sqlalchemy import delete
 
-from guichet.actions import agents_live
+from guichet.actions import agents_live, wrap_up
 from guichet.actions import interactions as actions
 from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep
@@ -24,7 +24,7 @@ from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
 from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
-from guichet.persistence.models import AgentPresence, Disposition, Interaction, InteractionTag, Tag
+from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
 
 router = APIRouter(prefix="/interactions", tags=["interactions"])
 
@@ -214,20 +214,19 @@ async def set_tags(
 async def set_wrap_up(
     iid: int, body: WrapUpUpdate, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
-    """R-W-3: disposition and notes, editable until the end of wrap-up."""
+    """R-W-3: disposition and notes; notes until the end of wrap-up, then supervisors only."""
     row = await _worker_row(session, principal, iid)
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("disposition_id") is not None:
-        d = await get_in_org(session, Disposition, changes["disposition_id"], principal.org_id)
-        if not d.active:
-            raise Conflict("this disposition is inactive", field="disposition_id", rule="R-W-3")
-        row.disposition_id = d.id
-    elif "disposition_id" in changes:
-        row.disposition_id = None
-    if changes.get("notes") is not None:
-        row.notes = changes["notes"]
-    await session.commit()
-    return await _publish_row(session, state, row)
+    await wrap_up.do_set_wrap_up(
+        session,
+        _live(state),
+        row=row,
+        changes=body.model_dump(exclude_unset=True),
+        user_id=principal.user_id,
+        watcher=_watcher(principal),
+    )
+    fresh = await session.get(Interaction, iid, populate_existing=True)
+    assert fresh is not None
+    return await _publish_row(session, state, fresh)
 
 
 async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -> dict[str, Any]:
@@ -235,7 +234,9 @@ async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -
     await session.commit()
     router_ = await _live(state).router(row.org_id)
     users = router_.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
-    if row.agent_id is not None:
-        users.add(row.agent_id)
+    wrapping = await wrap_up.wrapping_agent(session, org_id=row.org_id, iid=row.id)
+    for person in (row.agent_id, wrapping):
+        if person is not None:
+            users.add(person)
     router_.publish([Publication({"type": "interaction", "interaction": body}, users)])
     return body

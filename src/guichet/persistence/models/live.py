@@ -85,6 +85,9 @@ class Interaction(OrgScoped, Base):
         ForeignKey("dispositions.id", ondelete="SET NULL")
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: R-W-3: ended_at + the queue's disposition timer (POSIX seconds) when the queue requires
+    #: a disposition; cleared when the timer ran out without one (see docs/events.md).
+    disposition_due_at: Mapped[float | None] = mapped_column(Float)
     #: Set once the agent's wrap-up for it is over: notes are then read-only (R-W-3).
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Who took it in (a channel's user for now): the contact side may read and write it.
