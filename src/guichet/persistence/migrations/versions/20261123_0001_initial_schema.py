@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:53:38.965880
+Create Date: 2026-11-23 18:11:49.608278
 """
 
 from collections.abc import Sequence
@@ -643,6 +643,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("disposition_id", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("disposition_due_at", sa.Float(), nullable=True),
         sa.Column("closed", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
