@@ -1,24 +1,15 @@
 """Live service speed over a real server: intake to offer on the agent's socket, on both databases.
 
-Prints one JSON object:
-{"sqlite": {"agents", "interactions", "routed_per_s", "offer_p50_ms", "offer_p99_ms",
-            "messages_per_s", ..., "inprocess_routed_per_s", "engine_only_routed_per_s"},
- "postgresql": {...}}
-
-For each database (a SQLite temporary file; a fresh PostgreSQL schema, dropped afterwards):
-migrations, then an organization, a chat queue and `--agents` agents (chat capacity 3) made
-with the package's actions; `guichet serve` starts in a subprocess on 127.0.0.1; every agent
-logs in, opens a WebSocket (ticket, register), logs in to the queue and becomes available, all
-over HTTP. Then `--interactions` chats are posted by `--concurrency` httpx clients at once.
-`offer_p50_ms`/`offer_p99_ms`: from sending `POST /api/v1/interactions` to the offer event
-arriving on the agent's socket (matched by interaction id); `routed_per_s`: interactions
-offered divided by the time from the first POST to the last offer. Then `--accept` offers are
-accepted and `--messages` agent messages posted; `messages_per_s` counts them until the last
-message event has reached its agent's socket. Every `events` frame is acknowledged.
-
-Baselines of the same run: `inprocess_routed_per_s` calls the intake action in-process (no
-HTTP, no sockets), `engine_only_routed_per_s` gives the same arrivals to the bare engine.
-Run: `.venv/bin/python bench/live.py --json` (about a minute at the defaults).
+Prints {"sqlite": {"agents", "interactions", "routed_per_s", "offer_p50_ms", "offer_p99_ms",
+"messages_per_s", ..., "inprocess_routed_per_s", "engine_only_routed_per_s"}, "postgresql": ...}.
+Per database (a SQLite temporary file; a fresh PostgreSQL schema, dropped afterwards): seeded
+with the package's actions, `guichet serve` in a subprocess on 127.0.0.1, `--agents` agents
+logged in over HTTP, each on a WebSocket, in the queue and available; `--interactions` chats
+posted by `--concurrency` httpx clients. Offer latency: from sending the POST to the offer on
+the agent's socket; routed/s: offered chats over the time from the first POST to the last
+offer; messages/s: `--messages` agent messages on `--accept` accepted chats, until the last
+one reaches its socket. Baselines of the same run: the intake action in-process, and the bare
+engine. See docs/performance.md ("Live service"). Run: `.venv/bin/python bench/live.py --json`.
 """
 
 from __future__ import annotations

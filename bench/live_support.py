@@ -131,22 +131,16 @@ def free_port() -> int:
         return port
 
 
-def cpu_s(pid: int) -> float:
-    """User plus system CPU seconds of process ``pid`` so far (0.0 where /proc is missing)."""
+def _busy_s(pid: int | None) -> float:
+    """CPU seconds used by process ``pid`` (all cores when None); 0.0 without /proc."""
     try:
+        if pid is None:
+            ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+            return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy_s() -> float:
-    """CPU seconds all cores spent busy since boot (0.0 where /proc is missing)."""
-    try:
-        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0.0
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuMeter:
@@ -159,7 +153,7 @@ class CpuMeter:
         self._start = self._read()
 
     def _read(self) -> tuple[float, float, float, float]:
-        return time.perf_counter(), cpu_s(self._pid), time.process_time(), _machine_busy_s()
+        return time.perf_counter(), _busy_s(self._pid), time.process_time(), _busy_s(None)
 
     def cores(self) -> dict[str, float]:
         """Average cores used since the meter was made."""
