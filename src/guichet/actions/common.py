@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.errors import Conflict, NotFound, invalid
+from guichet.errors import Conflict, NotFound, conflict, invalid
 
 
 class _OrgRow(Protocol):
@@ -87,3 +87,25 @@ async def check_ids_in_org(
     if missing:
         raise invalid(field, f"unknown id in this organization: {missing}")
     return wanted
+
+
+async def check_name_free(
+    session: AsyncSession,
+    model: type[Any],
+    *,
+    org_id: int,
+    key: str,
+    exclude_id: int | None = None,
+    message: str,
+    rule: str | None = None,
+) -> None:
+    """409 naming ``name`` when another row of the organization has this name key.
+
+    Names are unique per organization regardless of case (R-SK-1, R-Q-9, R-Q-10...); the
+    unique constraint on ``(org_id, name_key)`` backs this up against races.
+    """
+    stmt = select(model.id).where(model.org_id == org_id, model.name_key == key)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if await session.scalar(stmt.limit(1)) is not None:
+        raise conflict("name", message, rule)

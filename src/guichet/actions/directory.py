@@ -9,9 +9,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org, commit_or_conflict, name_key
+from guichet.actions.common import check_ids_in_org, check_name_free, commit_or_conflict, name_key
 from guichet.actions.text import clean_name
-from guichet.errors import Conflict, conflict, invalid
+from guichet.errors import Conflict, invalid
 from guichet.persistence.models import Department, Group, User, group_members
 
 T = TypeVar("T")
@@ -80,11 +80,10 @@ def build_forest(
 async def _check_name_free(
     session: AsyncSession, model: type[Any], org_id: int, key: str, exclude_id: int | None
 ) -> None:
-    stmt = select(model.id).where(model.org_id == org_id, model.name_key == key)
-    if exclude_id is not None:
-        stmt = stmt.where(model.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", "this name is taken in the organization (names ignore case)")
+    message = "this name is taken in the organization (names ignore case)"
+    await check_name_free(
+        session, model, org_id=org_id, key=key, exclude_id=exclude_id, message=message
+    )
 
 
 # --- Departments: a tree, names unique in the whole organization ------------------------------

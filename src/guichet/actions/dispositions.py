@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
 from guichet.actions.text import clean_name, first_control, name_contains
-from guichet.errors import conflict, invalid
+from guichet.errors import invalid
 from guichet.persistence.models import Disposition
 
 RULE = "R-W-3"
@@ -45,13 +45,15 @@ def check_position(value: int) -> int:
 async def _check_unique(
     session: AsyncSession, *, org_id: int, name: str, exclude_id: int | None = None
 ) -> None:
-    stmt = select(Disposition.id).where(
-        Disposition.org_id == org_id, Disposition.name_key == name_key(name)
+    await check_name_free(
+        session,
+        Disposition,
+        org_id=org_id,
+        key=name_key(name),
+        exclude_id=exclude_id,
+        message=f"a disposition named {name!r} exists (case ignored)",
+        rule=RULE,
     )
-    if exclude_id is not None:
-        stmt = stmt.where(Disposition.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", f"a disposition named {name!r} exists (case ignored)", RULE)
 
 
 async def list_dispositions(

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
 from guichet.actions.text import clean_name, name_contains
-from guichet.errors import conflict
 from guichet.persistence.models import Label
 
 RULE = "R-Q-10"
@@ -25,11 +24,15 @@ def check_name(value: str) -> str:
 async def _check_unique(
     session: AsyncSession, *, org_id: int, name: str, exclude_id: int | None = None
 ) -> None:
-    stmt = select(Label.id).where(Label.org_id == org_id, Label.name_key == name_key(name))
-    if exclude_id is not None:
-        stmt = stmt.where(Label.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", f"a label named {name!r} exists (case ignored)", RULE)
+    await check_name_free(
+        session,
+        Label,
+        org_id=org_id,
+        key=name_key(name),
+        exclude_id=exclude_id,
+        message=f"a label named {name!r} exists (case ignored)",
+        rule=RULE,
+    )
 
 
 async def list_labels(

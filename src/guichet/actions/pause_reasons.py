@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
 from guichet.actions.text import clean_name, name_contains
 from guichet.errors import Conflict, conflict, invalid
 from guichet.persistence.models import PauseReason
@@ -53,12 +53,15 @@ def check_name(value: str) -> str:
 async def _check_unique(
     session: AsyncSession, *, org_id: int, name: str, exclude_id: int | None = None
 ) -> None:
-    key = name_key(name)
-    stmt = select(PauseReason.id).where(PauseReason.org_id == org_id, PauseReason.name_key == key)
-    if exclude_id is not None:
-        stmt = stmt.where(PauseReason.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", f"a pause reason named {name!r} exists (case ignored)", RULE)
+    await check_name_free(
+        session,
+        PauseReason,
+        org_id=org_id,
+        key=name_key(name),
+        exclude_id=exclude_id,
+        message=f"a pause reason named {name!r} exists (case ignored)",
+        rule=RULE,
+    )
 
 
 async def list_pause_reasons(

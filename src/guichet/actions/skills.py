@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org, commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import (
+    check_ids_in_org,
+    check_name_free,
+    commit_or_conflict,
+    get_in_org,
+    name_key,
+)
 from guichet.actions.directory import (
     Node,
     build_forest,
@@ -19,7 +25,7 @@ from guichet.actions.directory import (
     descendant_ids,
 )
 from guichet.actions.routing_config import check_routing_references
-from guichet.errors import Conflict, conflict, invalid
+from guichet.errors import Conflict, invalid
 from guichet.persistence.models import Queue, Skill, User, UserSkill
 
 NAME_MAX = 100
@@ -89,11 +95,16 @@ async def qualifying_skill_ids(session: AsyncSession, *, org_id: int, skill_id: 
 async def _check_name_free(
     session: AsyncSession, org_id: int, key: str, exclude_id: int | None
 ) -> None:
-    stmt = select(Skill.id).where(Skill.org_id == org_id, Skill.name_key == key)
-    if exclude_id is not None:
-        stmt = stmt.where(Skill.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", "a skill with this name exists (names ignore case)", "R-SK-1")
+    message = "a skill with this name exists (names ignore case)"
+    await check_name_free(
+        session,
+        Skill,
+        org_id=org_id,
+        key=key,
+        exclude_id=exclude_id,
+        message=message,
+        rule="R-SK-1",
+    )
 
 
 async def check_parent(

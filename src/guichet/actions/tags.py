@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
 from guichet.actions.text import clean_name, name_contains
-from guichet.errors import conflict
 from guichet.persistence.models import Tag
 
 RULE = "R-W-2"
@@ -24,11 +23,15 @@ def check_name(value: str) -> str:
 async def _check_unique(
     session: AsyncSession, *, org_id: int, name: str, exclude_id: int | None = None
 ) -> None:
-    stmt = select(Tag.id).where(Tag.org_id == org_id, Tag.name_key == name_key(name))
-    if exclude_id is not None:
-        stmt = stmt.where(Tag.id != exclude_id)
-    if await session.scalar(stmt.limit(1)) is not None:
-        raise conflict("name", f"a tag named {name!r} exists (case ignored)", RULE)
+    await check_name_free(
+        session,
+        Tag,
+        org_id=org_id,
+        key=name_key(name),
+        exclude_id=exclude_id,
+        message=f"a tag named {name!r} exists (case ignored)",
+        rule=RULE,
+    )
 
 
 async def list_tags(session: AsyncSession, *, org_id: int, q: str | None = None) -> Sequence[Tag]:
