@@ -8,6 +8,7 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.access import ensure_predefined_roles
 from guichet.actions.common import name_key
 from guichet.authz import CCPermissions
 from guichet.errors import conflict, invalid
@@ -21,7 +22,8 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 async def do_create_organization(
     session: AsyncSession, *, name: str, slug: str, timezone: str = "UTC"
 ) -> Organization:
-    """Create a tenant with default permission switches and the system pause reason."""
+    """Create a tenant with default permission switches, the system pause reason and the
+    predefined access-rights roles (R-A-1)."""
     if not _SLUG.match(slug):
         raise invalid("slug", "lowercase letters, digits and dashes, 1-100 characters")
     if await session.scalar(select(Organization.id).where(Organization.slug == slug)):
@@ -39,6 +41,7 @@ async def do_create_organization(
             is_system=True,
         )
     )
+    await ensure_predefined_roles(session, org_id=org.id)
     await session.commit()
     return org
 

@@ -10,8 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from guichet.actions import auth as auth_actions
+from guichet.actions.access import load_subject
 from guichet.actions.permissions import load_permissions
 from guichet.authz import CCPermissions, Permission, can
+from guichet.authz.access import Subject
 from guichet.config import Settings
 from guichet.errors import Forbidden, Unauthorized
 from guichet.live import LiveRegistry
@@ -116,6 +118,15 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_subject(principal: CurrentUser, session: SessionDep) -> Subject:
+    """The caller as the access-rights policy sees them: roles, departments, queues (R-A-3)."""
+    return await load_subject(session, principal.user)
+
+
+#: The caller's access rights (R-A-1..R-A-6), loaded once per request when a route asks.
+SubjectDep = Annotated[Subject, Depends(current_subject)]
 
 
 def Require(perm: Permission) -> Any:

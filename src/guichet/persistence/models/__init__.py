@@ -1,5 +1,6 @@
 """Every table, imported so that ``Base.metadata`` knows them all."""
 
+from guichet.persistence.models.access import AccessRole, Evaluation, RoleAssignment
 from guichet.persistence.models.base import Base, utcnow
 from guichet.persistence.models.catalog import (
     CannedMessage,
@@ -32,6 +33,7 @@ from guichet.persistence.models.routing_config import FlowRow, TargetingRuleRow
 from guichet.persistence.models.skills import Skill, UserSkill
 
 __all__ = [
+    "AccessRole",
     "AgentPresence",
     "Assignment",
     "AuthToken",
@@ -43,6 +45,7 @@ __all__ = [
     "ContactCenterPermissions",
     "Department",
     "Disposition",
+    "Evaluation",
     "FlowRow",
     "Group",
     "Interaction",
@@ -55,6 +58,7 @@ __all__ = [
     "PauseReason",
     "Queue",
     "QueueMember",
+    "RoleAssignment",
     "Skill",
     "Tag",
     "TargetingRuleRow",

@@ -48,6 +48,10 @@ class CannedMessage(OrgScoped, Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    #: The queue (channel) a public message belongs to; None: the whole organization's (R-A-2).
+    queue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("queues.id", ondelete="CASCADE"), index=True
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
