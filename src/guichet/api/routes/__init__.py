@@ -3,10 +3,12 @@
 from fastapi import APIRouter
 
 from guichet.api.routes import (
+    access_roles,
     agent_ops,
     auth,
     campaigns,
     canned_messages,
+    contacts,
     directory,
     dispositions,
     interactions,
@@ -38,4 +40,6 @@ ROUTERS: list[APIRouter] = [
     agent_ops.router,
     supervision.router,
     routing_config.router,
+    access_roles.router,
+    contacts.router,
 ]
