@@ -89,7 +89,7 @@ async def _parents(session: AsyncSession, org_id: int) -> dict[int, int | None]:
     rows = await session.execute(
         select(Department.id, Department.parent_id).where(Department.org_id == org_id)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())  # a Result has keys(): dict() would read it as a mapping
 
 
 async def roles_of(session: AsyncSession, user: User) -> list[AccessRole]:
