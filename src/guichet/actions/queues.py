@@ -1,14 +1,22 @@
-"""Call and chat queues: settings, extensions and members (R-Q-1, R-Q-2, R-Q-4, R-Q-6..8)."""
+"""Call and chat queues: settings, extensions and members (R-Q-1, R-Q-2, R-Q-4, R-Q-6..8).
+
+Who reaches which queue (R-A-2, R-P-2) is one SQL condition, :meth:`QueueReach.view_where`:
+the contact-center permission (``queues.view``, bounded by the R-P-2 "limit to assigned queues"
+switch) OR the access-rights "channels view"/"channels edit" scope. Lists and single loads use it,
+so a queue the caller may not see is absent from lists and a 404 elsewhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key, storable_id
+from guichet.actions.access import queue_where
+from guichet.actions.common import commit_or_conflict, name_key, storable_id
 from guichet.actions.queue_rules import (
     check_callback,
     check_members,
@@ -17,8 +25,9 @@ from guichet.actions.queue_rules import (
     threshold_seconds,
 )
 from guichet.actions.routing_config import check_routing_references
+from guichet.authz.access import Area, Scope, Subject, may_connect
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
-from guichet.errors import NotFound, conflict, invalid
+from guichet.errors import Forbidden, NotFound, conflict, invalid
 from guichet.persistence.models import Queue, QueueMember, Skill
 
 FIRST_EXTENSION = 1000
@@ -189,7 +198,7 @@ async def do_delete_queue(session: AsyncSession, *, queue: Queue) -> None:
     await session.commit()
 
 
-def _supervised(user_id: int) -> Any:
+def _supervised(user_id: int) -> ColumnElement[bool]:
     """SQL condition: the queue has ``user_id`` among its supervisors (R-P-2)."""
     mine = select(QueueMember.queue_id).where(
         QueueMember.user_id == user_id, QueueMember.role == "supervisor"
@@ -197,29 +206,140 @@ def _supervised(user_id: int) -> Any:
     return Queue.id.in_(mine)
 
 
+@dataclass(frozen=True)
+class QueueReach:
+    """What one caller may do to queues: the two permission systems side by side.
+
+    ``may_view`` / ``may_manage`` are the contact-center permissions ``queues.view`` /
+    ``queues.manage`` (R-P-1, R-P-2); ``limited_to`` is set for a supervisor under the R-P-2
+    switch "limit access to assigned queues", and bounds those two permissions to the queues
+    they supervise. ``subject`` carries the access-rights scopes (R-A-2 channels view, channels
+    edit, connect channels). Whatever either system allows is allowed (most permissive).
+    """
+
+    subject: Subject
+    may_view: bool = False
+    may_manage: bool = False
+    limited_to: int | None = None
+
+    @property
+    def org_id(self) -> int:
+        """The caller's organization."""
+        return self.subject.org_id
+
+    def _contact_center(self, held: bool) -> ColumnElement[bool]:
+        if not held:
+            return false()
+        return true() if self.limited_to is None else _supervised(self.limited_to)
+
+    def edit_where(self) -> ColumnElement[bool]:
+        """SQL: queues the caller may change (``queues.manage`` within R-P-2, or channels edit)."""
+        return and_(
+            Queue.org_id == self.org_id,
+            or_(
+                self._contact_center(self.may_manage),
+                queue_where(self.subject, Area.CHANNELS_EDIT),
+            ),
+        )
+
+    def view_where(self) -> ColumnElement[bool]:
+        """SQL: queues the caller may see: ``queues.view`` within R-P-2, channels view, or any
+        queue they may change (changing a queue implies reading it, as in R-P-2)."""
+        return and_(
+            Queue.org_id == self.org_id,
+            or_(
+                self._contact_center(self.may_view or self.may_manage),
+                queue_where(self.subject, Area.CHANNELS_VIEW),
+                queue_where(self.subject, Area.CHANNELS_EDIT),
+            ),
+        )
+
+    @property
+    def views_any(self) -> bool:
+        """Whether the caller may see queues at all (else every queue route is a 403)."""
+        return (
+            self.may_view
+            or self.may_manage
+            or self.subject.scope(Area.CHANNELS_VIEW) is not Scope.DENIED
+            or self.subject.scope(Area.CHANNELS_EDIT) is not Scope.DENIED
+        )
+
+    @property
+    def may_create(self) -> bool:
+        """R-A-2 "connect channels" or ``queues.manage``: may create (connect) a queue."""
+        return self.may_manage or may_connect(self.subject)
+
+    def creator_membership(self) -> int | None:
+        """The user who becomes supervisor member of a queue the caller creates, if any.
+
+        A supervisor limited by R-P-2 supervises what they create. A non-administrator who
+        creates through the "connect channels" scope ``own`` (without ``queues.manage``)
+        becomes its supervisor member too: "own" channels are those one belongs to, so this
+        is what lets them see (and, with channels edit ``own``, change) the channel they
+        connected. Wider connect scopes add nobody: the creator then sets the members.
+        """
+        if self.may_manage:
+            return self.limited_to
+        subject = self.subject
+        if not subject.administrator and subject.scope(Area.CHANNELS_CONNECT) is Scope.OWN:
+            return subject.user_id
+        return None
+
+    def _deny_rule(self) -> str:
+        return "R-P-2" if self.may_view or self.may_manage else "R-A-2"
+
+    def require_view(self) -> None:
+        """403 unless the caller may see some queue (R-P-2, R-A-2)."""
+        if not self.views_any:
+            raise Forbidden(
+                "this needs the permission queues.view or a channels view scope",
+                rule=self._deny_rule(),
+            )
+
+    def require_create(self) -> None:
+        """403 unless the caller may create queues (R-P-2, R-A-2 connect channels)."""
+        if not self.may_create:
+            raise Forbidden(
+                "this needs the permission queues.manage or a connect channels scope",
+                rule=self._deny_rule(),
+            )
+
+
 async def list_queues(
-    session: AsyncSession, *, org_id: int, supervisor_id: int | None = None, kind: str | None = None
+    session: AsyncSession, *, reach: QueueReach, kind: str | None = None
 ) -> Sequence[Queue]:
-    """The organization's queues by name; only those ``supervisor_id`` supervises if given."""
-    stmt = select(Queue).where(Queue.org_id == org_id)
-    if supervisor_id is not None:
-        stmt = stmt.where(_supervised(supervisor_id))
+    """The queues ``reach`` may see, by name (one SQL condition, R-A-2 / R-P-2)."""
+    reach.require_view()
+    stmt = select(Queue).where(reach.view_where())
     if kind is not None:
         stmt = stmt.where(Queue.kind == kind)
     return (await session.scalars(stmt.order_by(Queue.name_key, Queue.id))).all()
 
 
 async def get_queue(
-    session: AsyncSession, *, org_id: int, queue_id: int, supervisor_id: int | None = None
+    session: AsyncSession, *, reach: QueueReach, queue_id: int, edit: bool = False
 ) -> Queue:
-    """One queue of the organization; 404 when missing or outside ``supervisor_id``'s (R-P-2)."""
-    if not storable_id(queue_id):
-        raise NotFound(f"queues {queue_id} not found")
-    queue = await get_in_org(session, Queue, queue_id, org_id)
-    if supervisor_id is not None:
-        found = select(Queue.id).where(Queue.id == queue.id, _supervised(supervisor_id))
-        if await session.scalar(found) is None:
-            raise NotFound(f"queues {queue_id} not found")
+    """One queue the caller may see, else 404; with ``edit``, 403 when they may only see it.
+
+    Both answers come from one query: the row is loaded through :meth:`QueueReach.view_where`
+    with :meth:`QueueReach.edit_where` as a column (R-A-2, R-P-2).
+    """
+    reach.require_view()
+    found = None
+    if storable_id(queue_id):
+        stmt = select(Queue, reach.edit_where().label("editable")).where(
+            Queue.id == queue_id, reach.view_where()
+        )
+        found = (await session.execute(stmt)).first()
+    if found is None:
+        raise NotFound(f"queue {queue_id} not found")
+    queue, editable = found
+    if edit and not editable:
+        raise Forbidden(
+            f"you may see queue {queue_id} but not change it: this needs the permission "
+            "queues.manage or a channels edit scope covering it",
+            rule=reach._deny_rule(),
+        )
     return queue
 
 
@@ -242,13 +362,25 @@ async def do_set_queue_members(
     """Replace the queue's agents (in top-down order) and supervisors (R-Q-2, R-Q-4).
 
     Memberships that stay keep their row (only the position moves), so per-member state that
-    other features keep on it survives.
+    other features keep on it survives. A supervisor membership that stays is not checked for
+    the supervisor role again: the creator of a channel connected through the "connect
+    channels" scope is its supervisor member whatever their contact-center roles (R-A-2).
     """
-    await check_members(session, org_id=queue.org_id, agents=agents, supervisors=supervisors)
+    existing = (
+        await session.scalars(select(QueueMember).where(QueueMember.queue_id == queue.id))
+    ).all()
+    kept = {m.user_id for m in existing if m.role == "supervisor"}
+    await check_members(
+        session,
+        org_id=queue.org_id,
+        agents=agents,
+        supervisors=[uid for uid in supervisors if uid not in kept],
+    )
+    if len(set(supervisors)) != len(supervisors):
+        raise invalid("supervisors", "a user is listed twice", "R-Q-2")
     wanted = {(uid, "agent"): pos for pos, uid in enumerate(agents)}
     wanted |= {(uid, "supervisor"): pos for pos, uid in enumerate(supervisors)}
-    existing = await session.scalars(select(QueueMember).where(QueueMember.queue_id == queue.id))
-    for member in existing.all():
+    for member in existing:
         position = wanted.pop((member.user_id, member.role), None)
         if position is None:
             await session.delete(member)
