@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # argon2id cost; tests lower these to keep the suite fast.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    # Login throttling (per process): failed attempts allowed per account (the e-mail, known or
+    # not) and per client address within the sliding window, before answers turn to 429.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_s: float = Field(default=900.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8000
     auto_migrate: bool = True

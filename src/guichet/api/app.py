@@ -20,6 +20,7 @@ from guichet.persistence.db import create_engine, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
+from guichet.security_throttle import LoginThrottle
 
 API_PREFIX = "/api/v1"
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         snapshots=default_snapshot,
         tickets=TicketBook(),
+        login_throttle=LoginThrottle.from_settings(settings),
     )
     state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus)
     state.snapshots = live_snapshot(state.sessions)

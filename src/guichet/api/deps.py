@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -21,6 +21,7 @@ from guichet.persistence.models import User
 from guichet.realtime import EventBus, SnapshotProvider
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
+from guichet.security_throttle import LoginThrottle
 
 SESSION_COOKIE = "guichet_session"
 CSRF_HEADER = "x-guichet-csrf"
@@ -39,6 +40,8 @@ class AppState:
     tickets: TicketBook
     #: The live runtime: one routing loop per organization (set by ``create_app``).
     live: LiveRegistry | None = None
+    #: Failed-login counts per account and client address, in this process (see security_throttle).
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def get_state(request: Request) -> AppState:

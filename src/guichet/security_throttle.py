@@ -1,0 +1,171 @@
+"""Login throttling per account and per client address, kept in process memory.
+
+Every login attempt is first *reserved* as a failure of its account (the e-mail as typed,
+normalised, whether or not such a user exists) and of its client address; a successful login
+takes the reservation back and clears the account's count. Reserving before the password is
+checked means concurrent attempts cannot all slip past the limit while the first ones wait for
+the database. Once an account or an address holds ``max`` failures younger than the window,
+further attempts are refused with a ``Retry-After`` until the oldest of them leaves the window;
+a refused attempt does not count (it would only push the end of the wait further).
+
+The state is per process: several server processes each keep their own counts, and a restart
+forgets them. Memory is bounded: each key keeps at most ``max`` timestamps, keys whose newest
+failure has left the window are dropped, and beyond ``max_keys`` the least recently failed key
+is dropped first.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guichet.errors import GuichetError
+
+if TYPE_CHECKING:
+    from guichet.config import Settings
+
+Clock = Callable[[], float]
+DEFAULT_MAX_KEYS = 100_000
+
+
+class LoginThrottled(GuichetError):
+    """Too many failed logins for this account or address (HTTP 429, with ``retry_after``)."""
+
+    status = 429
+    title = "Too many requests"
+    default_code = "login_throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class _Failures:
+    """Recent failure times per key, oldest key (by its newest failure) first."""
+
+    def __init__(self, *, limit: int, window_s: float, max_keys: int) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._by_key: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def sweep(self, now: float) -> None:
+        """Drop the keys whose newest failure has left the window."""
+        horizon = now - self.window_s
+        while self._by_key:
+            key, stamps = next(iter(self._by_key.items()))
+            if stamps and stamps[-1] > horizon:
+                return
+            del self._by_key[key]
+
+    def wait_s(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may try again; 0 when it may now."""
+        stamps = self._by_key.get(key)
+        if stamps is None:
+            return 0.0
+        horizon = now - self.window_s
+        while stamps and stamps[0] <= horizon:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            return 0.0
+        return stamps[-self.limit] + self.window_s - now
+
+    def add(self, key: str, now: float) -> None:
+        stamps = self._by_key.pop(key, None) or deque()
+        stamps.append(now)
+        while len(stamps) > self.limit:
+            stamps.popleft()
+        self._by_key[key] = stamps
+        while len(self._by_key) > self.max_keys:
+            self._by_key.popitem(last=False)
+
+    def take_back(self, key: str, stamp: float) -> None:
+        stamps = self._by_key.get(key)
+        if stamps is not None and stamp in stamps:
+            stamps.remove(stamp)
+            if not stamps:
+                del self._by_key[key]
+
+    def clear(self, key: str) -> None:
+        self._by_key.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A reserved login attempt: counted as a failure until ``succeeded`` takes it back."""
+
+    account: str
+    address: str
+    at: float
+
+
+class LoginThrottle:
+    """Failed-login counts per account and per client address, over a sliding window."""
+
+    def __init__(
+        self,
+        *,
+        max_per_account: int = 5,
+        max_per_address: int = 20,
+        window_s: float = 900.0,
+        clock: Clock = time.monotonic,
+        max_keys: int = DEFAULT_MAX_KEYS,
+    ) -> None:
+        if max_per_account < 1 or max_per_address < 1 or window_s <= 0 or max_keys < 1:
+            raise ValueError("throttle limits, window and size must be positive")
+        self.window_s = window_s
+        self.clock = clock
+        self._accounts = _Failures(limit=max_per_account, window_s=window_s, max_keys=max_keys)
+        self._addresses = _Failures(limit=max_per_address, window_s=window_s, max_keys=max_keys)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginThrottle:
+        """The throttle the ``GUICHET_LOGIN_*`` settings describe."""
+        return cls(
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_window_s,
+        )
+
+    @staticmethod
+    def account_key(email: str) -> str:
+        """The account an e-mail names, the way login looks it up (trimmed, lower case)."""
+        return email.strip().lower()
+
+    def attempt(self, *, email: str, address: str) -> Attempt:
+        """Reserve an attempt, or raise ``LoginThrottled`` (the attempt then does not count)."""
+        now = self.clock()
+        account = self.account_key(email)
+        self._accounts.sweep(now)
+        self._addresses.sweep(now)
+        wait = max(self._accounts.wait_s(account, now), self._addresses.wait_s(address, now))
+        if wait > 0:
+            raise LoginThrottled(max(1, math.ceil(wait)))
+        self._accounts.add(account, now)
+        self._addresses.add(address, now)
+        return Attempt(account=account, address=address, at=now)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the account starts afresh, the address forgets this try.
+
+        The address keeps its earlier failures: logging in to one's own account between
+        guesses at others must not reset the count of the address.
+        """
+        self._accounts.clear(attempt.account)
+        self._addresses.take_back(attempt.address, attempt.at)
+
+    def cancel(self, attempt: Attempt) -> None:
+        """Nothing was checked (the request failed first): the attempt does not count."""
+        self._accounts.take_back(attempt.account, attempt.at)
+        self._addresses.take_back(attempt.address, attempt.at)
+
+    def tracked(self) -> tuple[int, int]:
+        """How many accounts and addresses hold failures (to check memory stays bounded)."""
+        return len(self._accounts), len(self._addresses)
