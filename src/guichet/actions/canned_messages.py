@@ -1,4 +1,12 @@
-"""Canned messages: shortcut, text, public or private to the author, active (R-Q-11, R-P-3)."""
+"""Canned messages: shortcut, text, public or private to the author, active (R-Q-11, R-P-3).
+
+A public message belongs to the whole organization or to one queue (``queue_id``). Who reads
+which is the access-rights rule "canned responses" (R-A-2), compiled into the SQL of every
+list and load by :func:`guichet.actions.access.canned_where`: everyone reads the organization's
+public messages and the public messages of the queues they belong to, the scope widens that to
+their department's queues or every queue, and a private message is its author's alone (R-Q-11).
+Managing is unchanged: the R-P-3 switches, public messages needing ``canned.manage_public``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,17 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, name_key
+from guichet.actions.access import canned_where
+from guichet.actions.common import commit_or_conflict, name_key, storable_id
+from guichet.actions.queues import QueueReach
 from guichet.actions.text import clean_body, clean_name, first_control, name_contains
 from guichet.authz import Permission
+from guichet.authz.access import Subject
 from guichet.errors import Forbidden, NotFound, conflict, invalid
-from guichet.persistence.models import CannedMessage
+from guichet.persistence.models import CannedMessage, Queue
 
 RULE = "R-Q-11"
 PUBLIC = "public"
@@ -67,31 +78,49 @@ def _require(held: Collection[Permission], visibility: str) -> None:
         raise Forbidden(f"{visibility} canned messages need the permission {needed.value}")
 
 
-def scope_key(visibility: str, owner_id: int) -> str:
-    """Shortcuts are unique among public messages, and among each author's private ones."""
-    return PUBLIC if visibility == PUBLIC else f"user:{owner_id}"
+def scope_key(visibility: str, owner_id: int, queue_id: int | None = None) -> str:
+    """Shortcuts are unique among the organization's public messages, among each queue's, and
+    among each author's private ones (so two queues may both answer ``/hello``)."""
+    if visibility == PRIVATE:
+        return f"user:{owner_id}"
+    return PUBLIC if queue_id is None else f"queue:{queue_id}"
 
 
-def visible_to(user_id: int) -> ColumnElement[bool]:
-    """R-Q-11: public messages, and the caller's own private ones (nobody else's, ever)."""
-    return or_(
-        CannedMessage.visibility == PUBLIC,
-        and_(CannedMessage.visibility == PRIVATE, CannedMessage.owner_id == user_id),
-    )
+async def check_queue_id(
+    session: AsyncSession, *, reach: QueueReach, visibility: str, queue_id: int | None
+) -> int | None:
+    """The queue of a message: public messages only (R-Q-11), and a queue of the caller's
+    organization they may see (R-A-2); 422 naming ``queue_id`` otherwise."""
+    if queue_id is None:
+        return None
+    if visibility == PRIVATE:
+        raise invalid(
+            "queue_id",
+            "a private message belongs to its author, not to a queue: send queue_id null",
+            RULE,
+        )
+    found = None
+    if storable_id(queue_id):
+        found = await session.scalar(
+            select(Queue.id).where(Queue.id == queue_id, reach.view_where())
+        )
+    if found is None:
+        raise invalid("queue_id", f"no queue {queue_id} that you may see", "R-A-2")
+    return queue_id
 
 
 async def list_canned_messages(
     session: AsyncSession,
     *,
-    org_id: int,
-    user_id: int,
+    subject: Subject,
     shortcut: str | None = None,
     visibility: str | None = None,
     active: bool | None = None,
     q: str | None = None,
 ) -> Sequence[CannedMessage]:
-    """What the caller may see: own private messages first, then public ones, by shortcut."""
-    stmt = select(CannedMessage).where(CannedMessage.org_id == org_id, visible_to(user_id))
+    """What the caller may read (R-A-2, R-Q-11): own private messages first, then queue
+    messages, then the organization's, each by shortcut."""
+    stmt = select(CannedMessage).where(canned_where(subject))
     if shortcut is not None:
         stmt = stmt.where(CannedMessage.shortcut_key == name_key(shortcut))
     if visibility is not None:
@@ -101,20 +130,24 @@ async def list_canned_messages(
     if q:
         in_title = func.lower(CannedMessage.title).contains(q.lower(), autoescape=True)
         stmt = stmt.where(or_(name_contains(CannedMessage.shortcut_key, q), in_title))
-    private_first = case((CannedMessage.visibility == PRIVATE, 0), else_=1)
-    order = (private_first, CannedMessage.shortcut_key, CannedMessage.id)
+    rank = case(
+        (CannedMessage.visibility == PRIVATE, 0),
+        (CannedMessage.queue_id.is_not(None), 1),
+        else_=2,
+    )
+    order = (rank, CannedMessage.shortcut_key, CannedMessage.id)
     return (await session.scalars(stmt.order_by(*order))).all()
 
 
 async def get_canned_message(
-    session: AsyncSession, *, org_id: int, user_id: int, message_id: int
+    session: AsyncSession, *, subject: Subject, message_id: int
 ) -> CannedMessage:
-    """One message the caller may see; another author's private message is a 404."""
-    row = await session.scalar(
-        select(CannedMessage).where(
-            CannedMessage.id == message_id, CannedMessage.org_id == org_id, visible_to(user_id)
+    """One message the caller may read (R-A-2, R-Q-11); any other is a 404."""
+    row = None
+    if storable_id(message_id):
+        row = await session.scalar(
+            select(CannedMessage).where(CannedMessage.id == message_id, canned_where(subject))
         )
-    )
     if row is None:
         raise NotFound(f"canned message {message_id} not found")
     return row
@@ -138,27 +171,32 @@ async def _check_unique(
 async def do_create_canned_message(
     session: AsyncSession,
     *,
-    org_id: int,
-    user_id: int,
+    reach: QueueReach,
     held: Collection[Permission],
     shortcut: str,
     text: str,
     title: str = "",
     visibility: str = PRIVATE,
     active: bool = True,
+    queue_id: int | None = None,
 ) -> CannedMessage:
-    """Add a canned message (R-Q-11) if the caller may manage that visibility (R-P-3)."""
+    """Add a canned message (R-Q-11) if the caller may manage that visibility (R-P-3), in a
+    queue they may see (R-A-2) or for the whole organization."""
+    org_id, user_id = reach.org_id, reach.subject.user_id
     _require(held, check_visibility(visibility))
     clean_shortcut = check_shortcut(shortcut)
+    clean_title, clean_text = check_title(title), check_text(text)
+    queue_id = await check_queue_id(session, reach=reach, visibility=visibility, queue_id=queue_id)
     row = CannedMessage(
         org_id=org_id,
         shortcut=clean_shortcut,
         shortcut_key=name_key(clean_shortcut),
-        title=check_title(title),
-        text=check_text(text),
+        title=clean_title,
+        text=clean_text,
         visibility=visibility,
-        scope_key=scope_key(visibility, user_id),
+        scope_key=scope_key(visibility, user_id, queue_id),
         owner_id=user_id,
+        queue_id=queue_id,
         active=active,
     )
     await _check_unique(session, org_id=org_id, scope=row.scope_key, shortcut=clean_shortcut)
@@ -170,17 +208,18 @@ async def do_create_canned_message(
 async def do_update_canned_message(
     session: AsyncSession,
     *,
-    org_id: int,
-    user_id: int,
+    reach: QueueReach,
     held: Collection[Permission],
     message_id: int,
     changes: dict[str, Any],
 ) -> CannedMessage:
-    """Edit shortcut, title, text, visibility or active (R-Q-11), under R-P-3.
+    """Edit shortcut, title, text, visibility, queue or active (R-Q-11), under R-P-3.
 
-    Making a public message private moves it to the caller's own messages.
+    Making a public message private moves it to the caller's own messages (it must then leave
+    its queue: ``queue_id`` null). A new queue must be one the caller may see (R-A-2).
     """
-    row = await get_canned_message(session, org_id=org_id, user_id=user_id, message_id=message_id)
+    org_id, user_id = reach.org_id, reach.subject.user_id
+    row = await get_canned_message(session, subject=reach.subject, message_id=message_id)
     _require(held, row.visibility)
     visibility = row.visibility
     if changes.get("visibility") is not None:
@@ -191,12 +230,18 @@ async def do_update_canned_message(
         shortcut = check_shortcut(changes["shortcut"])
     title = check_title(changes["title"]) if changes.get("title") is not None else row.title
     text = check_text(changes["text"]) if changes.get("text") is not None else row.text
+    queue_id = changes.get("queue_id", row.queue_id)
+    if queue_id != row.queue_id or visibility != row.visibility:
+        queue_id = await check_queue_id(
+            session, reach=reach, visibility=visibility, queue_id=queue_id
+        )
     owner_id = row.owner_id if visibility == row.visibility else user_id
-    scope = scope_key(visibility, owner_id if owner_id is not None else user_id)
+    scope = scope_key(visibility, owner_id if owner_id is not None else user_id, queue_id)
     await _check_unique(session, org_id=org_id, scope=scope, shortcut=shortcut, exclude_id=row.id)
     row.shortcut, row.shortcut_key = shortcut, name_key(shortcut)
     row.title, row.text = title, text
     row.visibility, row.scope_key, row.owner_id = visibility, scope, owner_id
+    row.queue_id = queue_id
     if changes.get("active") is not None:
         row.active = bool(changes["active"])
     await commit_or_conflict(session, field="shortcut", message="this shortcut is taken", rule=RULE)
@@ -206,13 +251,12 @@ async def do_update_canned_message(
 async def do_delete_canned_message(
     session: AsyncSession,
     *,
-    org_id: int,
-    user_id: int,
+    subject: Subject,
     held: Collection[Permission],
     message_id: int,
 ) -> None:
-    """Delete a canned message the caller may see and manage (R-Q-11, R-P-3)."""
-    row = await get_canned_message(session, org_id=org_id, user_id=user_id, message_id=message_id)
+    """Delete a canned message the caller may read and manage (R-Q-11, R-P-3, R-A-2)."""
+    row = await get_canned_message(session, subject=subject, message_id=message_id)
     _require(held, row.visibility)
     await session.delete(row)
     await session.commit()

@@ -1,13 +1,20 @@
-"""Canned messages (R-Q-11): public ones for everyone, private ones for their author only."""
+"""Canned messages (R-Q-11, R-A-2 canned responses).
+
+Private messages are their author's alone. Public ones belong to the whole organization (read
+by everyone) or to a queue (read by its members, and further with the canned responses scope).
+Lists and loads go through one SQL condition (:func:`guichet.actions.access.canned_where`).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from guichet.actions import canned_messages as actions
-from guichet.api.deps import CurrentUser, Principal, Require, SessionDep
+from guichet.actions.queues import QueueReach
+from guichet.api.deps import CurrentUser, Principal, Require, SessionDep, SubjectDep
+from guichet.api.routes.queues import queue_reach
 from guichet.api.schemas.catalog import (
     CannedMessageCreate,
     CannedMessageRead,
@@ -18,6 +25,8 @@ from guichet.authz import Permission
 router = APIRouter(prefix="/canned-messages", tags=["canned-messages"])
 
 Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]
+#: The caller's reach over queues: a message's queue must be one they may see (R-A-2).
+Reach = Annotated[QueueReach, Depends(queue_reach)]
 
 
 def _held(principal: Principal) -> frozenset[Permission]:
@@ -30,6 +39,7 @@ def _held(principal: Principal) -> frozenset[Permission]:
 @router.get("", response_model=list[CannedMessageRead])
 async def list_canned_messages(
     principal: Catalog,
+    subject: SubjectDep,
     session: SessionDep,
     shortcut: str | None = Query(
         None, max_length=64, description="exact shortcut (case ignored): own private one first"
@@ -40,11 +50,11 @@ async def list_canned_messages(
         None, max_length=64, description="shortcut or title contains (case ignored)"
     ),
 ) -> list[CannedMessageRead]:
-    """R-Q-11: the caller's private messages, then the public ones, by shortcut."""
+    """What the caller may read (R-Q-11, R-A-2): their private messages, then public ones of
+    queues, then the organization's, each by shortcut."""
     rows = await actions.list_canned_messages(
         session,
-        org_id=principal.org_id,
-        user_id=principal.user_id,
+        subject=subject,
         shortcut=shortcut,
         visibility=visibility,
         active=active,
@@ -55,43 +65,44 @@ async def list_canned_messages(
 
 @router.get("/{message_id}", response_model=CannedMessageRead)
 async def get_canned_message(
-    message_id: int, principal: Catalog, session: SessionDep
+    message_id: int, principal: Catalog, subject: SubjectDep, session: SessionDep
 ) -> CannedMessageRead:
-    """One canned message; another author's private one is not found (R-Q-11)."""
-    row = await actions.get_canned_message(
-        session, org_id=principal.org_id, user_id=principal.user_id, message_id=message_id
-    )
+    """One canned message the caller may read; any other is not found (R-Q-11, R-A-2)."""
+    row = await actions.get_canned_message(session, subject=subject, message_id=message_id)
     return CannedMessageRead.model_validate(row)
 
 
 @router.post("", response_model=CannedMessageRead, status_code=status.HTTP_201_CREATED)
 async def create_canned_message(
-    body: CannedMessageCreate, principal: CurrentUser, session: SessionDep
+    body: CannedMessageCreate, principal: CurrentUser, reach: Reach, session: SessionDep
 ) -> CannedMessageRead:
     """Add a canned message (R-Q-11) under the caller's R-P-3 permissions."""
     row = await actions.do_create_canned_message(
         session,
-        org_id=principal.org_id,
-        user_id=principal.user_id,
+        reach=reach,
         held=_held(principal),
         shortcut=body.shortcut,
         title=body.title,
         text=body.text,
         visibility=body.visibility,
         active=body.active,
+        queue_id=body.queue_id,
     )
     return CannedMessageRead.model_validate(row)
 
 
 @router.patch("/{message_id}", response_model=CannedMessageRead)
 async def update_canned_message(
-    message_id: int, body: CannedMessageUpdate, principal: CurrentUser, session: SessionDep
+    message_id: int,
+    body: CannedMessageUpdate,
+    principal: CurrentUser,
+    reach: Reach,
+    session: SessionDep,
 ) -> CannedMessageRead:
     """Edit, enable or disable a canned message (R-Q-11, R-P-3)."""
     row = await actions.do_update_canned_message(
         session,
-        org_id=principal.org_id,
-        user_id=principal.user_id,
+        reach=reach,
         held=_held(principal),
         message_id=message_id,
         changes=body.model_dump(exclude_unset=True),
@@ -101,13 +112,12 @@ async def update_canned_message(
 
 @router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_canned_message(
-    message_id: int, principal: CurrentUser, session: SessionDep
+    message_id: int, principal: CurrentUser, subject: SubjectDep, session: SessionDep
 ) -> None:
     """Delete a canned message (R-Q-11, R-P-3)."""
     await actions.do_delete_canned_message(
         session,
-        org_id=principal.org_id,
-        user_id=principal.user_id,
+        subject=subject,
         held=_held(principal),
         message_id=message_id,
     )

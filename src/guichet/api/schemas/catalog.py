@@ -81,6 +81,12 @@ class CannedMessageCreate(Input):
     text: str = rule_field("R-Q-11", min_length=1, max_length=10_000)
     visibility: Visibility = "private"
     active: StrictBool = True
+    queue_id: int | None = rule_field(
+        "R-Q-11",
+        None,
+        description="the queue (channel) a public message belongs to; null: the whole "
+        "organization's. Private messages take none.",
+    )
 
 
 class CannedMessageUpdate(Input):
@@ -91,10 +97,14 @@ class CannedMessageUpdate(Input):
     text: str | None = rule_field("R-Q-11", None, min_length=1, max_length=10_000)
     visibility: Visibility | None = None
     active: StrictBool | None = None
+    queue_id: int | None = rule_field(
+        "R-Q-11", None, description="move to a queue, or null for the whole organization"
+    )
 
 
 class CannedMessageRead(Output):
-    """A canned message; ``owner_id`` is its author."""
+    """A canned message; ``owner_id`` is its author, ``queue_id`` its queue (None: the whole
+    organization's, R-A-2 canned responses)."""
 
     id: int
     shortcut: str
@@ -103,6 +113,7 @@ class CannedMessageRead(Output):
     visibility: Visibility
     active: bool
     owner_id: int | None
+    queue_id: int | None
     created_at: datetime
     updated_at: datetime
 
