@@ -60,9 +60,13 @@ def test_migrate_then_demo_is_idempotent(database: Database) -> None:
     first = runner.invoke(app, ["demo"], env=env)
     assert first.exit_code == 0, first.output
     assert "ada.admin@demo.guichet.test" in first.output
+    assert "diane.director@demo.guichet.test" in first.output
+    assert "manon.manager@demo.guichet.test" in first.output
     counts = asyncio.run(_row_counts(database))
     # named users, skills with parents, call and chat queues, and the workspace lists
-    assert counts["users"] >= 5
+    assert counts["users"] >= 8
+    # the three predefined access-rights roles and "Team lead", each given to a user (R-A-1, R-A-3)
+    assert counts["access_roles"] == 4 and counts["role_assignments"] >= 4
     assert counts["skills"] >= 6 and counts["user_skills"] > 0
     assert counts["queues"] == 3 and counts["queue_members"] > 0 and counts["campaigns"] == 1
     assert counts["pause_reasons"] >= 4 and counts["labels"] >= 3

@@ -8,12 +8,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.access import ensure_predefined_roles
+from guichet.actions.access_roles import check_grants
 from guichet.actions.common import name_key
 from guichet.actions.orgs import do_create_organization, get_organization_by_slug
 from guichet.actions.users import do_create_user
 from guichet.config import Settings
 from guichet.persistence.db import create_engine, session_factory
 from guichet.persistence.models import (
+    AccessRole,
     Campaign,
     CampaignMember,
     CannedMessage,
@@ -24,6 +27,7 @@ from guichet.persistence.models import (
     PauseReason,
     Queue,
     QueueMember,
+    RoleAssignment,
     Skill,
     Tag,
     User,
@@ -44,6 +48,9 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("bob.agent", "Bob Agent", ("agent",), "Technical desk"),
     ("chloe.agent", "Chloé Agent", ("agent",), "Billing desk"),
     ("david.agent", "David Agent", ("agent",), "Technical desk"),
+    # Access rights (R-A-1): a Director without any contact-center role, a Manager who is an agent.
+    ("diane.director", "Diane Director", (), "Customer care"),
+    ("manon.manager", "Manon Manager", ("agent",), "Billing desk"),
 )
 
 # Departments: (name, parent)
@@ -107,8 +114,26 @@ DEMO_QUEUES: dict[str, dict[str, Any]] = {
         "weight": 1,
         "wrap_up_s": 15,
         "require_disposition": True,
-        "agents": ["alice.agent", "bob.agent", "chloe.agent", "david.agent"],
+        "agents": ["alice.agent", "bob.agent", "chloe.agent", "david.agent", "manon.manager"],
     },
+}
+
+# A custom access-rights role (R-A-1, R-A-2): a desk lead sees their department's conversations.
+DEMO_TEAM_LEAD = "Team lead"
+DEMO_TEAM_LEAD_GRANTS = {
+    "statistics": "department",
+    "history": "department",
+    "join": "department",
+    "evaluate": "department",
+    "channels_view": "department",
+    "canned": "department",
+}
+# Who holds which access-rights role (R-A-3): role name -> demo users.
+DEMO_ACCESS = {
+    "Administrator": ("ada.admin",),
+    "Director": ("diane.director",),
+    "Manager": ("manon.manager",),
+    DEMO_TEAM_LEAD: ("sam.supervisor",),
 }
 
 DEMO_PAUSE_REASONS = ("Lunch", "Training", "Meeting", "Back office")
@@ -287,6 +312,53 @@ async def _ensure_lists(session: AsyncSession, org: Organization, admin: User) -
     await session.flush()
 
 
+async def _ensure_access(session: AsyncSession, org: Organization, users: dict[str, User]) -> None:
+    """The predefined roles, the custom "Team lead" role and who holds them (R-A-1..R-A-3).
+
+    Assignments the demo makes are added when missing; others made since are left alone,
+    except those of "Team lead", which the demo owns and resets.
+    """
+    await ensure_predefined_roles(session, org_id=org.id)
+    grants = check_grants(DEMO_TEAM_LEAD_GRANTS)
+    lead = await _ensure(
+        session,
+        AccessRole,
+        org.id,
+        DEMO_TEAM_LEAD,
+        description="Conversations, statistics and canned responses of their department",
+        grants=grants,
+    )
+    await session.execute(delete(RoleAssignment).where(RoleAssignment.role_id == lead.id))
+    await session.flush()
+    for role_name, holders in DEMO_ACCESS.items():
+        role = await session.scalar(
+            select(AccessRole).where(
+                AccessRole.org_id == org.id, AccessRole.name_key == name_key(role_name)
+            )
+        )
+        if role is None:  # pragma: no cover - the predefined roles were just ensured
+            raise RuntimeError(f"the demo role {role_name!r} is missing")
+        for local in holders:
+            target = f"user:{users[local].id}"
+            held = await session.scalar(
+                select(RoleAssignment.id).where(
+                    RoleAssignment.role_id == role.id, RoleAssignment.target_key == target
+                )
+            )
+            if held is None:
+                session.add(
+                    RoleAssignment(
+                        org_id=org.id, role_id=role.id, user_id=users[local].id, target_key=target
+                    )
+                )
+    await session.flush()
+
+
+def _access_of(local: str) -> list[str]:
+    """The access-rights roles the demo gives ``local``, for the printed summary."""
+    return [f"access: {role}" for role, holders in DEMO_ACCESS.items() if local in holders]
+
+
 async def seed_demo_in(session: AsyncSession, passwords: Passwords) -> DemoSummary:
     """Create or refresh the demo organization in an open session."""
     org = await _ensure_org(session)
@@ -296,9 +368,10 @@ async def seed_demo_in(session: AsyncSession, passwords: Passwords) -> DemoSumma
     skills = await _ensure_skills(session, org, users)
     await _ensure_queues(session, org, users, skills)
     await _ensure_lists(session, org, users["ada.admin"])
+    await _ensure_access(session, org, users)
     await session.commit()
     summary = DemoSummary(org_name=org.name)
-    summary.users = [(u.email, list(u.roles)) for u in users.values()]
+    summary.users = [(u.email, list(u.roles) + _access_of(local)) for local, u in users.items()]
     return summary
 
 
