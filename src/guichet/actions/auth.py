@@ -17,15 +17,26 @@ API = "api"
 
 
 async def authenticate(session: AsyncSession, *, token: str) -> tuple[User, AuthToken] | None:
-    """The active user and token row behind a bearer token, or None."""
-    row = await session.scalar(select(AuthToken).where(AuthToken.token_hash == token_digest(token)))
-    now = utcnow()
-    if row is None or row.revoked_at is not None:
+    """The active user and token row behind a bearer token, or None.
+
+    One round trip: the token row and its user come from a single SELECT. None when the token
+    is unknown, revoked or expired, the user inactive, or the token of another organization.
+    """
+    found = (
+        await session.execute(
+            select(AuthToken, User)
+            .join(User, User.id == AuthToken.user_id)
+            .where(AuthToken.token_hash == token_digest(token))
+        )
+    ).first()
+    if found is None:
         return None
-    if row.expires_at is not None and row.expires_at <= now:
+    row, user = found
+    if row.revoked_at is not None:
         return None
-    user = await session.get(User, row.user_id)
-    if user is None or not user.is_active or user.org_id != row.org_id:
+    if row.expires_at is not None and row.expires_at <= utcnow():
+        return None
+    if not user.is_active or user.org_id != row.org_id:
         return None
     return user, row
 
