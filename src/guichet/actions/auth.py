@@ -1,4 +1,10 @@
-"""Login, logout, sessions and personal API tokens."""
+"""Login, logout, sessions, password change and personal API tokens.
+
+A revoked or expired token is refused by the very next request (every request reads its token
+row); an open socket of that session is closed at its next heartbeat. Logins are throttled per
+account and per client address (``guichet.security_throttle``) with the same answers whether or
+not the account exists.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import storable_id
-from guichet.errors import NotFound, Unauthorized
+from guichet.actions.users import check_password
+from guichet.errors import Forbidden, Invalid, NotFound, Unauthorized, invalid
 from guichet.persistence.models import AuthToken, User, utcnow
 from guichet.security import Passwords, new_token, token_digest
+from guichet.security_throttle import LoginThrottle
 
 SESSION = "session"
 API = "api"
@@ -45,18 +53,84 @@ async def do_login(
     session: AsyncSession,
     *,
     passwords: Passwords,
+    throttle: LoginThrottle,
+    address: str,
     email: str,
     password: str,
     ttl_s: int,
 ) -> tuple[User, str]:
-    """Check the password and open a session; the same answer whatever was wrong."""
-    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    """Check the password and open a session; the same answer whatever was wrong.
+
+    The attempt is throttled first (``LoginThrottled``, 429, before any password is checked),
+    per account and per client ``address``. An unknown e-mail counts like a known one and
+    spends the same argon2 work (``Passwords.verify(None, ...)``); success resets the account.
+    """
+    attempt = throttle.attempt(email=email, address=address)
+    try:
+        user = await session.scalar(select(User).where(User.email == attempt.account))
+    except BaseException:
+        # Nothing was checked: the attempt is neither a failure nor a success.
+        throttle.cancel(attempt)
+        raise
     ok = passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")
+    throttle.succeeded(attempt)
     token = await _issue(session, user=user, kind=SESSION, name="login", ttl_s=ttl_s)
     await session.commit()
     return user, token
+
+
+def check_new_password(*, current: str, new: str) -> str:
+    """The rules of a user's password (as at creation), and not the current one again."""
+    try:
+        check_password(new)
+    except Invalid as exc:
+        raise invalid("new_password", exc.detail, code="weak_password") from exc
+    if new == current:
+        raise invalid(
+            "new_password",
+            "the new password must differ from the current one",
+            code="same_password",
+        )
+    return new
+
+
+async def revoke_all(session: AsyncSession, user_id: int, *, except_token_id: int | None) -> None:
+    """Revoke every live session and API token of a user but ``except_token_id`` (no commit)."""
+    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if except_token_id is not None:
+        stmt = stmt.where(AuthToken.id != except_token_id)
+    await session.execute(stmt.values(revoked_at=utcnow()))
+
+
+async def do_change_password(
+    session: AsyncSession,
+    *,
+    passwords: Passwords,
+    throttle: LoginThrottle,
+    address: str,
+    user: User,
+    token_id: int,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Change one's own password: every other session and every API token of the user ends.
+
+    A wrong current password is 403 (``field: current_password``) and counts as a failed login
+    of the account, so a stolen session cannot guess it faster than the login form could.
+    The token of this request (``token_id``) stays valid.
+    """
+    attempt = throttle.attempt(email=user.email, address=address)
+    if not passwords.verify(user.password_hash, current_password):
+        raise Forbidden(
+            "the current password is wrong", field="current_password", code="wrong_password"
+        )
+    throttle.succeeded(attempt)
+    new = check_new_password(current=current_password, new=new_password)
+    user.password_hash = passwords.hash(new)
+    await revoke_all(session, user.id, except_token_id=token_id)
+    await session.commit()
 
 
 async def _issue(

@@ -244,7 +244,7 @@ async def do_update_user(
 
     Changing an administrator's account, or the administrator role, needs ``may_grant_admin``
     (R-P-1); the last active administrator cannot lose the role or be deactivated (R-P-1).
-    A new password ends the user's other sessions; deactivation revokes all their tokens.
+    A new password ends the user's other sessions and API tokens; deactivation revokes all.
     """
     unknown = set(changes) - UPDATABLE
     if unknown:
@@ -277,7 +277,7 @@ async def do_update_user(
     if not active_after:
         await _revoke_tokens(session, user_id=user.id, kind=None, keep_token_id=None)
     elif new_password is not None:
-        await _revoke_tokens(session, user_id=user.id, kind="session", keep_token_id=keep_token_id)
+        await _revoke_tokens(session, user_id=user.id, kind=None, keep_token_id=keep_token_id)
     await session.commit()
     return user
 

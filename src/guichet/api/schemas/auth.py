@@ -1,4 +1,4 @@
-"""Schemas of login, the caller and API tokens."""
+"""Schemas of login, the caller, password change and API tokens."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ class LoginRequest(Input):
 
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(Input):
+    """One's current password and the new one (the rules of a user's password apply)."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
 
 
 class TokenRead(Output):
