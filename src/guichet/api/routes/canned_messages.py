@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from guichet.actions import canned_messages as actions
 from guichet.actions.queues import QueueReach
-from guichet.api.deps import CurrentUser, Principal, Require, SessionDep, SubjectDep
+from guichet.api.deps import CurrentUser, Principal, SessionDep, SubjectDep
 from guichet.api.routes.queues import queue_reach
 from guichet.api.schemas.catalog import (
     CannedMessageCreate,
@@ -21,10 +21,24 @@ from guichet.api.schemas.catalog import (
     CannedMessageUpdate,
 )
 from guichet.authz import Permission
+from guichet.authz.access import Area, Scope
+from guichet.errors import Forbidden
 
 router = APIRouter(prefix="/canned-messages", tags=["canned-messages"])
 
-Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]
+
+async def reader(principal: CurrentUser, subject: SubjectDep) -> Principal:
+    """The caller, if they may read canned messages: ``catalog.view`` (every contact-center
+    role) or a canned responses scope (R-A-2), so a Director without contact-center role reads
+    them too. Which messages they read is the canned responses rule."""
+    if not principal.can(Permission.CATALOG_VIEW) and subject.scope(Area.CANNED) is Scope.DENIED:
+        raise Forbidden(
+            "this needs the permission catalog.view or a canned responses scope", rule="R-A-2"
+        )
+    return principal
+
+
+Catalog = Annotated[Principal, Depends(reader)]
 #: The caller's reach over queues: a message's queue must be one they may see (R-A-2).
 Reach = Annotated[QueueReach, Depends(queue_reach)]
 
