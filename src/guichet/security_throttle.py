@@ -1,12 +1,13 @@
 """Login throttling per account and per client address, kept in process memory.
 
-Every login attempt is first *reserved* as a failure of its account (the e-mail as typed,
-normalised, whether or not such a user exists) and of its client address; a successful login
-takes the reservation back and clears the account's count. Reserving before the password is
-checked means concurrent attempts cannot all slip past the limit while the first ones wait for
-the database. Once an account or an address holds ``max`` failures younger than the window,
-further attempts are refused with a ``Retry-After`` until the oldest of them leaves the window;
-a refused attempt does not count (it would only push the end of the wait further).
+Failed logins are counted per account (the e-mail as typed, normalised, whether or not such a
+user exists) and per client address. Once an account or an address holds ``max`` failures
+younger than the window, further attempts are refused with a ``Retry-After`` until the oldest
+of them leaves the window; a refused attempt does not count (it would only push the end of the
+wait further). A successful login clears its account's count, not its address's.
+
+Callers check, verify the password and record the outcome with no ``await`` in between, so
+that parallel attempts cannot all pass the check before the first failures are counted.
 
 The state is per process: several server processes each keep their own counts, and a restart
 forgets them. Memory is bounded: each key keeps at most ``max`` timestamps, keys whose newest
@@ -20,7 +21,6 @@ import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from guichet.errors import GuichetError
@@ -86,24 +86,8 @@ class _Failures:
         while len(self._by_key) > self.max_keys:
             self._by_key.popitem(last=False)
 
-    def take_back(self, key: str, stamp: float) -> None:
-        stamps = self._by_key.get(key)
-        if stamps is not None and stamp in stamps:
-            stamps.remove(stamp)
-            if not stamps:
-                del self._by_key[key]
-
     def clear(self, key: str) -> None:
         self._by_key.pop(key, None)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """A reserved login attempt: counted as a failure until ``succeeded`` takes it back."""
-
-    account: str
-    address: str
-    at: float
 
 
 class LoginThrottle:
@@ -139,32 +123,31 @@ class LoginThrottle:
         """The account an e-mail names, the way login looks it up (trimmed, lower case)."""
         return email.strip().lower()
 
-    def attempt(self, *, email: str, address: str) -> Attempt:
-        """Reserve an attempt, or raise ``LoginThrottled`` (the attempt then does not count)."""
+    def check(self, *, email: str, address: str) -> None:
+        """Raise ``LoginThrottled`` when the account or the address is over its limit."""
         now = self.clock()
-        account = self.account_key(email)
         self._accounts.sweep(now)
         self._addresses.sweep(now)
-        wait = max(self._accounts.wait_s(account, now), self._addresses.wait_s(address, now))
+        wait = max(
+            self._accounts.wait_s(self.account_key(email), now),
+            self._addresses.wait_s(address, now),
+        )
         if wait > 0:
             raise LoginThrottled(max(1, math.ceil(wait)))
-        self._accounts.add(account, now)
+
+    def failed(self, *, email: str, address: str) -> None:
+        """Count a wrong password (or unknown account) against both the account and the address."""
+        now = self.clock()
+        self._accounts.add(self.account_key(email), now)
         self._addresses.add(address, now)
-        return Attempt(account=account, address=address, at=now)
 
-    def succeeded(self, attempt: Attempt) -> None:
-        """The password was right: the account starts afresh, the address forgets this try.
+    def succeeded(self, *, email: str) -> None:
+        """The password was right: the account starts afresh.
 
-        The address keeps its earlier failures: logging in to one's own account between
-        guesses at others must not reset the count of the address.
+        The address keeps its failures: logging in to one's own account between guesses at
+        others must not reset the count of the address.
         """
-        self._accounts.clear(attempt.account)
-        self._addresses.take_back(attempt.address, attempt.at)
-
-    def cancel(self, attempt: Attempt) -> None:
-        """Nothing was checked (the request failed first): the attempt does not count."""
-        self._accounts.take_back(attempt.account, attempt.at)
-        self._addresses.take_back(attempt.address, attempt.at)
+        self._accounts.clear(self.account_key(email))
 
     def tracked(self) -> tuple[int, int]:
         """How many accounts and addresses hold failures (to check memory stays bounded)."""

@@ -4,6 +4,7 @@ no token in a URL, and one-query authentication (docs/api/auth.md).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -302,6 +303,24 @@ async def test_the_window_expires_on_the_injected_clock(world: World, org_a: Org
     assert (await attempt(world, "ada@alpha.test", PASSWORD)).status_code == 200
 
 
+async def test_parallel_wrong_attempts_cannot_slip_past_the_limit(world: World, org_a: Org) -> None:
+    answers = await asyncio.gather(
+        *(attempt(world, "ada@alpha.test", f"guess {n}") for n in range(12))
+    )
+    assert sorted(r.status_code for r in answers) == [401] * 5 + [429] * 7
+
+
+async def test_parallel_good_logins_from_one_address_are_not_throttled(
+    world: World, org_a: Org
+) -> None:
+    for n in range(24):
+        await world.user(org_a, f"agent{n}")
+    answers = await asyncio.gather(
+        *(attempt(world, f"agent{n}@alpha.test", PASSWORD) for n in range(24))
+    )
+    assert [r.status_code for r in answers] == [200] * 24
+
+
 async def test_throttle_settings_come_from_the_environment(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,31 +330,36 @@ async def test_throttle_settings_come_from_the_environment(
     monkeypatch.setenv("GUICHET_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")
     monkeypatch.setenv("GUICHET_LOGIN_WINDOW_S", "60")
     app = create_app(test_settings(database))
-    throttle = app.state.guichet.login_throttle
-    throttle.attempt(email="a@x.test", address="192.0.2.1")
-    throttle.attempt(email="a@x.test", address="192.0.2.1")
+    throttle: LoginThrottle = app.state.guichet.login_throttle
+    fail(throttle, "a@x.test", "192.0.2.1", times=2)
     with pytest.raises(LoginThrottled) as exc:
-        throttle.attempt(email="a@x.test", address="192.0.2.1")
+        throttle.check(email="a@x.test", address="192.0.2.1")
     assert exc.value.retry_after == 60
-    throttle.attempt(email="b@x.test", address="192.0.2.1")
+    fail(throttle, "b@x.test", "192.0.2.1")
     with pytest.raises(LoginThrottled):
-        throttle.attempt(email="c@x.test", address="192.0.2.1")
+        throttle.check(email="c@x.test", address="192.0.2.1")
     await app.state.guichet.engine.dispose()
+
+
+def fail(throttle: LoginThrottle, email: str, address: str, *, times: int = 1) -> None:
+    """Failed attempts, each checked first as login does."""
+    for _ in range(times):
+        throttle.check(email=email, address=address)
+        throttle.failed(email=email, address=address)
 
 
 def test_throttle_memory_is_bounded_and_old_entries_are_dropped() -> None:
     clock = FakeClock()
     throttle = LoginThrottle(clock=clock, max_keys=3, window_s=60)
     for n in range(10):
-        throttle.attempt(email=f"u{n}@x.test", address=f"192.0.2.{n}")
+        fail(throttle, f"u{n}@x.test", f"192.0.2.{n}")
     assert throttle.tracked() == (3, 3)
-    # The newest keys are the ones kept.
-    for _ in range(4):
-        throttle.attempt(email="u9@x.test", address="192.0.2.100")
+    # The most recently failed keys are the ones kept.
+    fail(throttle, "u9@x.test", "192.0.2.100", times=4)
     with pytest.raises(LoginThrottled):
-        throttle.attempt(email="u9@x.test", address="192.0.2.101")
+        throttle.check(email="u9@x.test", address="192.0.2.101")
     clock.now += 61
-    throttle.attempt(email="fresh@x.test", address="192.0.2.200")
+    fail(throttle, "fresh@x.test", "192.0.2.200")
     assert throttle.tracked() == (1, 1)
 
 

@@ -61,21 +61,20 @@ async def do_login(
 ) -> tuple[User, str]:
     """Check the password and open a session; the same answer whatever was wrong.
 
-    The attempt is throttled first (``LoginThrottled``, 429, before any password is checked),
-    per account and per client ``address``. An unknown e-mail counts like a known one and
-    spends the same argon2 work (``Passwords.verify(None, ...)``); success resets the account.
+    Throttled per account and per client ``address`` (``LoginThrottled``, 429, raised before
+    any password is checked). An unknown e-mail counts like a known one and spends the same
+    argon2 work (``Passwords.verify(None, ...)``); success resets the account's count.
     """
-    attempt = throttle.attempt(email=email, address=address)
-    try:
-        user = await session.scalar(select(User).where(User.email == attempt.account))
-    except BaseException:
-        # Nothing was checked: the attempt is neither a failure nor a success.
-        throttle.cancel(attempt)
-        raise
+    throttle.check(email=email, address=address)
+    user = await session.scalar(select(User).where(User.email == throttle.account_key(email)))
+    # From here to the count nothing awaits (argon2 verification is synchronous): parallel
+    # attempts cannot all pass the check before the first failures are counted.
+    throttle.check(email=email, address=address)
     ok = passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
+        throttle.failed(email=email, address=address)
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")
-    throttle.succeeded(attempt)
+    throttle.succeeded(email=email)
     token = await _issue(session, user=user, kind=SESSION, name="login", ttl_s=ttl_s)
     await session.commit()
     return user, token
@@ -121,12 +120,14 @@ async def do_change_password(
     of the account, so a stolen session cannot guess it faster than the login form could.
     The token of this request (``token_id``) stays valid.
     """
-    attempt = throttle.attempt(email=user.email, address=address)
+    # Check, verify and count with no await in between (see do_login).
+    throttle.check(email=user.email, address=address)
     if not passwords.verify(user.password_hash, current_password):
+        throttle.failed(email=user.email, address=address)
         raise Forbidden(
             "the current password is wrong", field="current_password", code="wrong_password"
         )
-    throttle.succeeded(attempt)
+    throttle.succeeded(email=user.email)
     new = check_new_password(current=current_password, new=new_password)
     user.password_hash = passwords.hash(new)
     await revoke_all(session, user.id, except_token_id=token_id)
