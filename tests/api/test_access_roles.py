@@ -131,6 +131,11 @@ async def test_names_unique_ignoring_case_and_grants_checked(
     for bad in ("", "   ", "x" * 101, "a\tb"):
         body = problem(await world.client.post(ROLES, json={"name": bad}, headers=org_a.admin), 422)
         assert body["field"] == "name"
+    for description in ("x" * 501, "bell \a"):
+        r = await world.client.post(
+            ROLES, json={"name": "Ok", "description": description}, headers=org_a.admin
+        )
+        assert problem(r, 422)["field"] == "description"
     r = await world.client.post(ROLES, json={"name": "Ok", "key": "admin"}, headers=org_a.admin)
     assert problem(r, 422)["field"] == "key"
     r = await world.client.patch(
