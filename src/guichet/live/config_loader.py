@@ -4,11 +4,17 @@ Engine ids are `str(db_id)`. Only active users with the agent role become engine
 queues are the queues they are logged in to (R-Q-12), their capacity and budget come from the
 user row (R-W-1, R-X-8). Targeting rules and flows come from `actions.routing_config` when that
 module is installed (R-TR-1, R-Q-5).
+
+The audience (who receives which event) is computed here too, once per configuration load:
+the contact-center watchers (administrators, supervisors per queue, R-P-2) and, for events
+about conversations, the users whose access-rights statistics scope covers them (R-A-2, R-A-6),
+read for every user of the organization in a handful of queries (never per user or per event).
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,19 +22,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.access import ancestors, department_tree, grants_of
+from guichet.authz import access as policy
+from guichet.authz.access import Area, Filter, Subject
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
 from guichet.domain.enums import Channel, Strategy
 from guichet.persistence.models import (
+    AccessRole,
     AgentPresence,
     ContactCenterPermissions,
+    Department,
     FlowRow,
+    Group,
     Organization,
     Queue,
     QueueMember,
+    RoleAssignment,
     Skill,
     TargetingRuleRow,
     User,
     UserSkill,
+    group_members,
 )
 from guichet.routing import AgentConfig, QueueConfig, RoutingConfig, SkillConfig
 from guichet.routing.callback import CallbackPolicy
@@ -37,13 +51,29 @@ from guichet.routing.numbers import NumberType
 
 @dataclass(frozen=True)
 class Audience:
-    """Who receives what: administrators see everything; supervisors their queues (R-P-2)."""
+    """Who receives what (R-P-2, R-A-6).
+
+    Contact-center watchers: administrators see everything; supervisors their queues (R-P-2).
+    Conversation watchers: the users whose access-rights *statistics* scope (R-A-2: "which
+    conversations appear in lists") covers a conversation, by who handled it: scope ``all``
+    sees every one, ``own`` the ones they handled, ``department`` also the ones a member of
+    their department or a sub-department handled.
+    """
 
     admins: frozenset[int] = frozenset()
     #: Supervisors limited to the queues they supervise: queue id -> user ids.
     supervisors: dict[int, frozenset[int]] = field(default_factory=dict)
     #: Supervisors who see every queue (the "limit to assigned queues" switch is off).
     all_queue_supervisors: frozenset[int] = frozenset()
+    #: R-A-6: users whose statistics scope is ``all`` (Director, Administrator role, ...).
+    statistics_all: frozenset[int] = frozenset()
+    #: R-A-6: agent id -> users who see the conversations that agent handled ("own" scope:
+    #: the agent themself).
+    statistics_by_agent: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: R-A-6: department id -> users with the ``department`` scope whose subtree holds it.
+    statistics_by_department: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: Every user of the organization with a department: user id -> department id.
+    department_of: dict[int, int] = field(default_factory=dict)
 
     def for_queues(self, queue_ids: set[int]) -> set[int]:
         """Users who watch any of these queues (administrators included)."""
@@ -51,6 +81,21 @@ class Audience:
         for qid in queue_ids:
             out |= self.supervisors.get(qid, frozenset())
         return out
+
+    def for_conversation(self, agent_ids: Iterable[int]) -> set[int]:
+        """R-A-6: users whose statistics scope covers a conversation handled by ``agent_ids``
+        (the agents it is or was assigned to)."""
+        out = set(self.statistics_all)
+        for agent in agent_ids:
+            out |= self.statistics_by_agent.get(agent, frozenset())
+            dept = self.department_of.get(agent)
+            if dept is not None:
+                out |= self.statistics_by_department.get(dept, frozenset())
+        return out
+
+    def for_interaction(self, queue_ids: set[int], agent_ids: Iterable[int]) -> set[int]:
+        """Watchers of an interaction: its queues' watchers and its conversation watchers."""
+        return self.for_queues(queue_ids) | self.for_conversation(agent_ids)
 
 
 @dataclass(frozen=True)
@@ -66,12 +111,15 @@ async def fingerprint(session: AsyncSession, *, org_id: int) -> tuple[Any, ...]:
     """A cheap summary of everything the configuration reads; it changes when they change.
 
     One round trip: counts, latest updates and checksums of queues, skills, users, queue
-    members, user skills, permission switches, targeting rules and flows.
+    members, user skills, permission switches, targeting rules and flows, and of what the
+    R-A-6 audience reads: departments, groups and their members, access-rights roles and
+    their assignments (a role given or taken reloads the audience).
     """
     in_org = select(Queue.id).where(Queue.org_id == org_id).scalar_subquery()
     org_users = select(User.id).where(User.org_id == org_id).scalar_subquery()
+    org_groups = select(Group.id).where(Group.org_id == org_id).scalar_subquery()
     parts: list[Any] = []
-    for model in (Queue, Skill, User, FlowRow, TargetingRuleRow):
+    for model in (Queue, Skill, User, FlowRow, TargetingRuleRow, Department, Group, AccessRole):
         where = model.org_id == org_id
         parts.append(select(func.count()).where(where).scalar_subquery())
         parts.append(select(func.max(model.updated_at)).where(where).scalar_subquery())
@@ -100,6 +148,30 @@ async def fingerprint(session: AsyncSession, *, org_id: int) -> tuple[Any, ...]:
             )
         )
         .where(UserSkill.user_id.in_(org_users))
+        .scalar_subquery()
+    )
+    target = (
+        func.coalesce(RoleAssignment.user_id, 0) * 131
+        + func.coalesce(RoleAssignment.department_id, 0) * 17
+        + func.coalesce(RoleAssignment.group_id, 0) * 3
+    )
+    parts.append(
+        select(
+            func.count() * 1_000_003
+            + func.coalesce(func.sum(RoleAssignment.role_id * 7 + target), 0)
+            + func.coalesce(func.max(RoleAssignment.id), 0) * 7_919
+        )
+        .where(RoleAssignment.org_id == org_id)
+        .scalar_subquery()
+    )
+    parts.append(
+        select(
+            func.count() * 1_000_003
+            + func.coalesce(
+                func.sum(group_members.c.group_id * 7 + group_members.c.user_id * 131), 0
+            )
+        )
+        .where(group_members.c.group_id.in_(org_groups))
         .scalar_subquery()
     )
     parts.append(
@@ -240,9 +312,114 @@ async def load_config(session: AsyncSession, *, org_id: int) -> Loaded:
     )
     admins = frozenset(u.id for u in users if ADMINISTRATOR in u.roles)
     supervisors = [u.id for u in users if SUPERVISOR in u.roles and ADMINISTRATOR not in u.roles]
+    reach = await statistics_reach(session, org_id=org_id, users=users)
     audience = Audience(
         admins=admins,
         supervisors={} if not limit else {q: frozenset(s) for q, s in sups.items()},
         all_queue_supervisors=frozenset() if limit else frozenset(supervisors),
+        statistics_all=frozenset(reach.everything),
+        statistics_by_agent={a: frozenset(w) for a, w in reach.by_agent.items()},
+        statistics_by_department={d: frozenset(w) for d, w in reach.by_department.items()},
+        department_of=reach.department_of,
     )
     return Loaded(config, audience, stamp)
+
+
+@dataclass
+class StatisticsReach:
+    """Who sees which conversations under the statistics scope (R-A-2, R-A-6), inverted:
+    for each agent and each department, the users who see what it handled."""
+
+    everything: set[int] = field(default_factory=set)
+    by_agent: dict[int, set[int]] = field(default_factory=dict)
+    by_department: dict[int, set[int]] = field(default_factory=dict)
+    department_of: dict[int, int] = field(default_factory=dict)
+
+    def add(self, watcher: int, flt: Filter) -> None:
+        """Record what ``flt`` (a statistics conversation filter) lets ``watcher`` see.
+
+        Only the filters that depend on who handled a conversation can be followed from the
+        engine's state; any other node (a contact-record filter, a conjunction) is refused
+        loudly rather than silently widened or narrowed.
+        """
+        match flt:
+            case policy.AllRows():
+                self.everything.add(watcher)
+            case policy.NoRows():
+                pass
+            case policy.AnyOf(parts):
+                for part in parts:
+                    self.add(watcher, part)
+            case policy.HandledBy(agents):
+                for agent in agents:
+                    self.by_agent.setdefault(agent, set()).add(watcher)
+            case policy.HandledInDepartments(departments):
+                for dept in departments:
+                    self.by_department.setdefault(dept, set()).add(watcher)
+            case _:
+                raise TypeError(f"the live audience cannot follow {flt!r}")
+
+
+async def statistics_reach(
+    session: AsyncSession, *, org_id: int, users: Iterable[User]
+) -> StatisticsReach:
+    """Each user's statistics scope (R-A-2), as `actions.access.load_subject` computes it, for
+    every user of ``users`` at once: roles given to the user, to their department or a
+    department above it, or to one of their groups, most permissive first (R-A-3); the
+    contact-center administrator sees everything. Five queries for the whole organization."""
+    # .all(): dict() over a Result itself would take it for a mapping.
+    found = await session.execute(
+        select(Department.id, Department.parent_id).where(Department.org_id == org_id)
+    )
+    parents: dict[int, int | None] = dict(found.all())
+    tree = department_tree(parents)
+    reach = StatisticsReach()
+    for uid, dept in await session.execute(
+        select(User.id, User.department_id).where(
+            User.org_id == org_id, User.department_id.is_not(None)
+        )
+    ):
+        if dept is not None:
+            reach.department_of[uid] = dept
+    tables = {
+        r.id: grants_of(r)
+        for r in await session.scalars(select(AccessRole).where(AccessRole.org_id == org_id))
+    }
+    given: dict[str, dict[int, set[int]]] = {"user": {}, "department": {}, "group": {}}
+    for role_id, user_id, dept_id, group_id in await session.execute(
+        select(
+            RoleAssignment.role_id,
+            RoleAssignment.user_id,
+            RoleAssignment.department_id,
+            RoleAssignment.group_id,
+        ).where(RoleAssignment.org_id == org_id)
+    ):
+        for kind, target in (("user", user_id), ("department", dept_id), ("group", group_id)):
+            if target is not None:
+                given[kind].setdefault(target, set()).add(role_id)
+    groups_of: dict[int, set[int]] = {}
+    if given["group"]:
+        for gid, uid in await session.execute(
+            select(group_members.c.group_id, group_members.c.user_id).where(
+                group_members.c.group_id.in_(sorted(given["group"]))
+            )
+        ):
+            groups_of.setdefault(uid, set()).add(gid)
+    for user in users:
+        roles = set(given["user"].get(user.id, set()))
+        for dept in ancestors(parents, user.department_id):
+            roles |= given["department"].get(dept, set())
+        for gid in groups_of.get(user.id, set()):
+            roles |= given["group"].get(gid, set())
+        departments: frozenset[int] = frozenset()
+        if user.department_id is not None:
+            departments = frozenset(tree.get(user.department_id, set()))
+        subject = Subject(
+            org_id=org_id,
+            user_id=user.id,
+            scopes=policy.union(tables[r] for r in sorted(roles) if r in tables),
+            departments=departments,
+            administrator=ADMINISTRATOR in user.roles,
+        )
+        reach.add(user.id, policy.conversation_filter(subject, Area.STATISTICS))
+    return reach
