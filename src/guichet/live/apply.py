@@ -5,6 +5,10 @@ touched is read back from the engine's views and the rows (status, queue, agent,
 assignments, presence) are made to match; one event-log row is written per decision (with its
 explanation, R-X-3) and per accepted input event (R-AN-8). What to publish is returned; the
 loop publishes it only after the commit.
+
+An ``interaction`` event goes to the agents it is offered or assigned to (or whose offer or
+assignment just closed), the watchers of its queues (R-P-2) and the users whose statistics
+scope covers it, judged by every agent it was ever assigned to (R-A-6, `Audience`).
 """
 
 from __future__ import annotations
@@ -59,6 +63,24 @@ class Batch:
     old_queues: set[int] = field(default_factory=set)
     #: Further input events whose interactions and agents count as touched (group commit).
     events: list[Event] = field(default_factory=list)
+
+
+async def interaction_audience(
+    session: AsyncSession, audience: Audience, row: Interaction
+) -> set[int]:
+    """Who receives an ``interaction`` event about ``row`` published outside the loop (a tag
+    or wrap-up change): its agent, its queue's watchers and its conversation watchers (R-A-6),
+    judged, as in the loop, by every agent it was ever assigned to."""
+    agents = set(
+        await session.scalars(
+            select(Assignment.agent_id).where(Assignment.interaction_id == row.id)
+        )
+    )
+    users = audience.for_queues({row.queue_id} if row.queue_id is not None else set())
+    if row.agent_id is not None:
+        agents.add(row.agent_id)
+        users.add(row.agent_id)
+    return users | audience.for_conversation(agents)
 
 
 def _int(value: str | None) -> int | None:
@@ -179,12 +201,13 @@ async def sync_batch(
         select(Offer).where(Offer.interaction_id.in_(ids), Offer.status == "open")
     ):
         open_offers.setdefault(o.interaction_id, []).append(o)
-    active: dict[int, Assignment] = {
-        a.interaction_id: a
-        for a in await session.scalars(
-            select(Assignment).where(Assignment.interaction_id.in_(ids), Assignment.active)
-        )
-    }
+    active: dict[int, Assignment] = {}
+    #: R-A-6: every agent each interaction was assigned to, now or earlier.
+    handled: dict[int, set[int]] = {}
+    for a in await session.scalars(select(Assignment).where(Assignment.interaction_id.in_(ids))):
+        handled.setdefault(a.interaction_id, set()).add(a.agent_id)
+        if a.active:
+            active[a.interaction_id] = a
     for d in batch.decisions:
         if isinstance(d, OfferCallback) and d.interaction_id.isdigit():
             found = rows.get(int(d.interaction_id))
@@ -267,7 +290,8 @@ async def sync_batch(
             if person is not None:
                 users.add(person)
         queues = {q for q in (old_queue, row.queue_id) if q is not None}
-        users |= audience.for_queues(queues)
+        agents = handled.get(iid, set()) | ({agent} if agent is not None else set())
+        users |= audience.for_interaction(queues, agents)
         audience_of[iid] = users
     await start_timers(session, just_ended, now)
     if new_offers:

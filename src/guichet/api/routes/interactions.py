@@ -22,6 +22,7 @@ from guichet.api.schemas.live import (
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
+from guichet.live.apply import interaction_audience
 from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
 from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
@@ -233,7 +234,7 @@ async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -
     body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
     await session.commit()
     router_ = await _live(state).router(row.org_id)
-    users = router_.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
+    users = await interaction_audience(session, router_.loaded.audience, row)
     wrapping = await wrap_up.wrapping_agent(session, org_id=row.org_id, iid=row.id)
     for person in (row.agent_id, wrapping):
         if person is not None:
