@@ -2,6 +2,11 @@
 
 `apply_event(snapshot, event)` is the client's contract: a snapshot taken at any moment plus
 the events published after it equals a fresh snapshot (tests check it per event type).
+
+The ``conversations`` section lists the live interactions the user's access-rights statistics
+scope covers (R-A-2, R-A-6), read through the same SQL filter as the conversation lists; the
+loop sends ``interaction`` events to exactly those users (`live.config_loader.Audience`), so
+the section stays exact: a Director sees every live conversation, a Manager their own.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from guichet.actions.access import conversation_where, load_subject
+from guichet.authz import access as policy
+from guichet.authz.access import Area, Filter
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
 from guichet.live.render import HELD, WAITING, agent_dict, interaction_dict, offer_dict
 from guichet.persistence.models import (
@@ -23,10 +31,15 @@ from guichet.persistence.models import (
     Offer,
     Queue,
     QueueMember,
+    User,
 )
 
 if TYPE_CHECKING:
     from guichet.api.deps import Principal
+
+
+#: Statuses of an interaction still going on: the ``conversations`` section lists these.
+LIVE = ("in_flow", "waiting", "offered", "assigned", "paused", "callback")
 
 
 async def visible_queues(
@@ -123,7 +136,72 @@ async def build_snapshot(
         for p in presence:
             if visible & {int(x) for x in p.queue_ids}:
                 snap["agents"][str(p.user_id)] = agent_dict(p)
+    conversations = await _conversations(session, org_id=org_id, user_id=user_id)
+    if conversations is not None:
+        snap["conversations"] = conversations
     return snap
+
+
+async def _conversations(
+    session: AsyncSession, *, org_id: int, user_id: int
+) -> dict[str, Any] | None:
+    """R-A-6: the live interactions the user's statistics scope covers (None: scope denied).
+
+    ``agent_ids`` lists the users whose conversations the scope reaches (None: every one), so a
+    client can tell whether an interaction event adds an entry: one assigned to such an agent
+    enters the section, and stays while it is live (handled earlier still counts, R-A-2).
+    """
+    user = await session.get(User, user_id)
+    if user is None or user.org_id != org_id:
+        return None
+    subject = await load_subject(session, user)
+    flt = policy.conversation_filter(subject, Area.STATISTICS)
+    if isinstance(flt, policy.NoRows):
+        return None
+    rows = (
+        await session.scalars(
+            select(Interaction)
+            .where(conversation_where(subject, Area.STATISTICS), Interaction.status.in_(LIVE))
+            .order_by(Interaction.id)
+        )
+    ).all()
+    tags = await _tags(session, [r.id for r in rows])
+    agents = await _reached_agents(session, org_id, flt)
+    return {
+        "scope": subject.scope(Area.STATISTICS).label,
+        "agent_ids": None if agents is None else sorted(agents),
+        "interactions": {str(r.id): interaction_dict(r, tags.get(r.id, [])) for r in rows},
+    }
+
+
+async def _reached_agents(session: AsyncSession, org_id: int, flt: Filter) -> set[int] | None:
+    """The users whose handling puts a conversation under ``flt`` (None: every conversation).
+
+    The same reading of the filter as the loop's audience (`config_loader.StatisticsReach`).
+    """
+    match flt:
+        case policy.AllRows():
+            return None
+        case policy.NoRows():
+            return set()
+        case policy.AnyOf(parts):
+            out: set[int] = set()
+            for part in parts:
+                found = await _reached_agents(session, org_id, part)
+                if found is None:
+                    return None
+                out |= found
+            return out
+        case policy.HandledBy(agents):
+            return set(agents)
+        case policy.HandledInDepartments(departments):
+            members = await session.scalars(
+                select(User.id).where(
+                    User.org_id == org_id, User.department_id.in_(sorted(departments))
+                )
+            )
+            return set(members)
+    raise TypeError(f"the live snapshot cannot follow {flt!r}")
 
 
 async def _wrap_up(session: AsyncSession, p: AgentPresence | None) -> dict[str, Any] | None:
@@ -165,6 +243,8 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
             if q is not None and ix["status"] in WAITING:
                 q["waiting"].append(ix)
                 q["waiting"].sort(key=_order)
+        if "conversations" in snap:
+            _apply_conversation(snap["conversations"], ix)
     elif kind == "offer" and "offers" in snap:
         offer = event["offer"]
         if offer["agent_id"] == me:
@@ -188,6 +268,18 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
             else:
                 snap["agents"].pop(key, None)
     return snap
+
+
+def _apply_conversation(section: dict[str, Any], ix: dict[str, Any]) -> None:
+    """R-A-6: an interaction is listed while live once an agent the scope reaches handled it."""
+    key = str(ix["id"])
+    items = section["interactions"]
+    agents = section["agent_ids"]
+    reached = agents is None or key in items or ix["agent_id"] in agents
+    if ix["status"] in LIVE and reached:
+        items[key] = ix
+    else:
+        items.pop(key, None)
 
 
 def _apply_wrap_up(snap: dict[str, Any], ix: dict[str, Any]) -> None:
