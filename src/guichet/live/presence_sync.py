@@ -38,7 +38,12 @@ async def sync_agents(
     batch: Batch,
     agent_ids: set[str],
 ) -> list[Publication]:
-    """Presence rows follow the engine's agent views; a state change is logged (R-AN-8)."""
+    """Presence rows follow the engine's agent views; a state change is logged (R-AN-8).
+
+    An ``agent`` event goes to the agent and the contact-center watchers of the queues the
+    agent is or was logged in to (R-P-2), never to conversation watchers: an agent's state is
+    no conversation, so the access-rights scopes (R-A-2, R-A-6) do not reach it.
+    """
     when = at(batch.now)
     wrap_of = {d.agent_id: d.interaction_id for d in batch.decisions if isinstance(d, StartWrapUp)}
     uids = sorted(i for i in (_int(a) for a in agent_ids) if i is not None)
