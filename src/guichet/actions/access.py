@@ -161,9 +161,11 @@ def _compile(flt: Filter, target: type[Any]) -> ColumnElement[bool]:
         case NoRows():
             return false()
         case AnyOf(parts):
-            return or_(*(_compile(p, target) for p in parts))
+            # An empty disjunction admits nothing (as `matches` says); a bare ``or_()`` would
+            # add no condition at all and admit every row.
+            return or_(false(), *(_compile(p, target) for p in parts))
         case AllOf(parts):
-            return and_(*(_compile(p, target) for p in parts))
+            return and_(true(), *(_compile(p, target) for p in parts))
         case HandledBy(users) if target is Interaction:
             return _handled_by(_ids(users))
         case HandledInDepartments(departments) if target is Interaction:
