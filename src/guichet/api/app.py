@@ -16,7 +16,7 @@ from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
 from guichet.live import LiveRegistry
 from guichet.live.snapshot import live_snapshot
-from guichet.persistence.db import create_engine, session_factory
+from guichet.persistence.db import create_engine, read_session_factory, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
+        read_sessions=read_session_factory(engine),
         passwords=Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
@@ -44,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         login_throttle=LoginThrottle.from_settings(settings),
     )
     state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus)
-    state.snapshots = live_snapshot(state.sessions)
+    state.snapshots = live_snapshot(state.readers())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -42,6 +42,12 @@ class AppState:
     live: LiveRegistry | None = None
     #: Failed-login counts per account and client address, in this process (see security_throttle).
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Sessions that only read (on SQLite they leave the writer's lock alone); None: `sessions`.
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
+
+    def readers(self) -> async_sessionmaker[AsyncSession]:
+        """The factory of read-only sessions."""
+        return self.read_sessions or self.sessions
 
 
 def get_state(request: Request) -> AppState:
@@ -53,13 +59,30 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    """One database session per request; actions commit, anything else is rolled back."""
-    async with state.sessions() as session:
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One database session per request; actions commit, anything else is rolled back.
+
+    Reading requests get a read-only session: on SQLite it does not take the writer's lock,
+    so reads never queue behind the routing loop's writes (nor hold them up).
+    """
+    factory = state.readers() if request.method in _SAFE_METHODS else state.sessions
+    async with factory() as session:
         yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_writer_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """A writing session even for a reading request (a read that may create a default row)."""
+    async with state.sessions() as session:
+        yield session
+
+
+WriterSessionDep = Annotated[AsyncSession, Depends(get_writer_session)]
 
 
 @dataclass(frozen=True)
@@ -99,7 +122,7 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
+async def current_principal(request: Request, session: SessionDep, state: StateDep) -> Principal:
     """Authenticate by bearer token, or by session cookie (with a CSRF header on writes)."""
     token = _bearer(request)
     via_cookie = False
@@ -112,11 +135,15 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     if via_cookie and unsafe and request.headers.get(CSRF_HEADER) != "1":
         raise Forbidden(f"cookie-authenticated writes need the {CSRF_HEADER} header")
-    found = await auth_actions.authenticate(session, token=token)
-    if found is None:
-        raise Unauthorized("invalid or expired token", code="invalid_token")
-    user, token_row = found
-    perms = await load_permissions(session, org_id=user.org_id)
+    # Checked in a reader of its own: a write request's session only begins (and, on SQLite,
+    # takes the writer's lock) when its action first touches the database.
+    async with state.readers()() as reader:
+        found = await auth_actions.authenticate(reader, token=token)
+        if found is None:
+            raise Unauthorized("invalid or expired token", code="invalid_token")
+        user, token_row = found
+        perms = await load_permissions(reader, org_id=user.org_id)
+    user = await session.merge(user, load=False)  # the request's own copy; no query
     return Principal(user=user, token_id=token_row.id, via_cookie=via_cookie, permissions=perms)
 
 

@@ -53,7 +53,7 @@ async def _holder(session: AsyncSession, grant: TicketGrant) -> User | None:
 
 async def load_principal(state: AppState, grant: TicketGrant) -> Principal | None:
     """The caller a ticket speaks for, if the user is active and the session still valid."""
-    async with state.sessions() as session:
+    async with state.readers()() as session:
         user = await _holder(session, grant)
         if user is None:
             return None
@@ -63,7 +63,7 @@ async def load_principal(state: AppState, grant: TicketGrant) -> Principal | Non
 
 async def still_valid(state: AppState, grant: TicketGrant) -> bool:
     """Whether the user behind an open socket is still active and their session valid."""
-    async with state.sessions() as session:
+    async with state.readers()() as session:
         return await _holder(session, grant) is not None
 
 

@@ -25,12 +25,16 @@ from guichet.live.config_loader import Loaded, fingerprint, load_config
 from guichet.live.contracts import After, Clock, Command, Outcome, Prepare, Publisher, RouterBroken
 from guichet.live.deadlines import earliest, expire_due, track
 from guichet.live.presence_sync import Publication
+from guichet.persistence import changes
 from guichet.routing import ConfigurationChanged, Decision, Event, RefuseEvent, RoutingEngine
 
 log = logging.getLogger(__name__)
 
 #: Commands that may share one transaction (group commit).
 MAX_BATCH = 64
+# How often the loop compares configuration fingerprints when nothing in this process changed
+# the configuration (another process may have).
+CONFIG_RECHECK_S = 1.0
 
 
 class OrgRouter:
@@ -50,6 +54,8 @@ class OrgRouter:
         self.sessions = sessions
         self.engine = engine
         self.loaded = loaded
+        self._config_generation = -1  # the first command compares fingerprints
+        self._config_checked = 0.0
         self.publisher = publisher
         self.clock = clock
         self.broken = False
@@ -267,7 +273,16 @@ class OrgRouter:
         return outcome
 
     async def _refresh_config(self, session: AsyncSession) -> None:
-        """Apply configuration changes made since the last command (queues, skills, users)."""
+        """Apply configuration changes made since the last command (queues, skills, users).
+
+        The fingerprint query runs only when this process committed a configuration write since
+        the last look (``persistence.changes``), or every ``CONFIG_RECHECK_S`` for the writes of
+        other processes.
+        """
+        gen, now = changes.generation(), time.monotonic()
+        if gen == self._config_generation and now - self._config_checked < CONFIG_RECHECK_S:
+            return
+        self._config_generation, self._config_checked = gen, now
         stamp = await fingerprint(session, org_id=self.org_id)
         if stamp == self.loaded.fingerprint:
             return

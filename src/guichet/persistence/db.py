@@ -53,12 +53,30 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (see `read_session_factory`) begin DEFERRED: they never take the write lock.
+        mode = "DEFERRED" if conn.get_execution_options().get(_READ_ONLY) else "IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+_READ_ONLY = "guichet_read_only"
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (async code cannot lazy-load)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reading only: on SQLite they do not take the single writer's lock.
+
+    With WAL, a ``BEGIN DEFERRED`` transaction reads a consistent snapshot while a writer
+    works; a reader that tried to write could fail to upgrade its lock, so these sessions
+    must not write. On PostgreSQL they are ordinary sessions.
+    """
+    if engine.dialect.name != "sqlite":
+        return session_factory(engine)
+    readers = engine.execution_options(**{_READ_ONLY: True})
+    return async_sessionmaker(readers, expire_on_commit=False)
 
 
 @asynccontextmanager

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions import flows_config as flows
 from guichet.actions import targeting_rules as rules
 from guichet.actions.queue_rules import limited_supervisor
 from guichet.actions.routing_config import dry_run_targeting
-from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.deps import Principal, Require, SessionDep, WriterSessionDep
 from guichet.api.schemas.routing_config import (
     ActionRead,
     ConditionRead,
@@ -48,14 +49,14 @@ def _scope(principal: Principal) -> int | None:
     return limited_supervisor(roles=user.roles, perms=principal.permissions, user_id=user.id)
 
 
-async def _rule_list(principal: Principal, session: SessionDep) -> list[TargetingRuleRead]:
+async def _rule_list(principal: Principal, session: AsyncSession) -> list[TargetingRuleRead]:
     rows = await rules.list_rules(session, org_id=principal.org_id)
     return [TargetingRuleRead.of(row) for row in rows]
 
 
 @router.get(RULES, response_model=list[TargetingRuleRead])
-async def list_rules(principal: Viewer, session: SessionDep) -> list[TargetingRuleRead]:
-    """The rules in evaluation order, the default rule last (R-TR-1)."""
+async def list_rules(principal: Viewer, session: WriterSessionDep) -> list[TargetingRuleRead]:
+    """The rules in evaluation order, the default rule last (R-TR-1; created on first read)."""
     return await _rule_list(principal, session)
 
 
