@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from guichet.persistence.models import AccessRole, RoleAssignment
 from tests.factories import Org
 from tests.live.conftest import LiveWorld
 
@@ -73,3 +76,16 @@ async def chat(world: LiveWorld, org: Org, **body: Any) -> dict[str, Any]:
     assert r.status_code == 201, r.text
     created: dict[str, Any] = r.json()
     return created
+
+
+async def grant_role(world: LiveWorld, org: Org, name: str, key: str = "manager") -> None:
+    """Give user ``name`` a predefined access-rights role (R-A-1): ``manager`` reads the
+    history of the conversations they handled, ``director`` all of them (R-A-2)."""
+    uid = org.users[name]
+    async with world.state.sessions() as s:
+        role = await s.scalar(
+            select(AccessRole).where(AccessRole.org_id == org.id, AccessRole.key == key)
+        )
+        assert role is not None
+        s.add(RoleAssignment(org_id=org.id, role_id=role.id, user_id=uid, target_key=f"user:{uid}"))
+        await s.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.factories import Org, problem
 from tests.live.conftest import LiveWorld
-from tests.live.helpers import agent, chat, post, put, queue
+from tests.live.helpers import agent, chat, grant_role, post, put, queue
 
 
 async def test_r_q_9_pause_needs_an_enabled_reason(world: LiveWorld, org_a: Org) -> None:
@@ -105,6 +105,7 @@ async def test_r_w_3_required_disposition_before_ending_wrap_up(
     """R-W-3: a queue requiring a disposition keeps the agent in wrap-up until one is set."""
     web = await queue(world, org_a, "Web", wrap_up_s=60, require_disposition=True)
     bob = await agent(world, org_a, "bob", queues=[web])
+    await grant_role(world, org_a, "bob")  # R-A-2: reads the history of what he handled
     solved = await post(world, "/api/v1/dispositions", org_a.admin, {"name": "Solved"})
     ix = await chat(world, org_a, queue_id=web)
     await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", bob, None)
@@ -137,8 +138,11 @@ async def test_r_q_4_reject_goes_to_next_agent(world: LiveWorld, org_a: Org) -> 
     await post(world, f"/api/v1/agent/offers/{ix['id']}/reject", first, None)
     me = await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", second, None)
     assert me["state"] == "busy"
-    got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=first)).json()
+    got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=org_a.admin)).json()
     assert got["agent_id"] == org_a.users["second"]
+    # Its offer closed, the first agent no longer sees it (R-A-2: no history right).
+    r = await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=first)
+    problem(r, 404)
 
 
 async def test_r_q_4_auto_pause_after_max_no_answer(world: LiveWorld, org_a: Org) -> None:

@@ -11,7 +11,7 @@ from guichet.live.dispositions import DISPOSITION_MISSING
 from guichet.persistence.models import InteractionEvent
 from tests.factories import Org, problem
 from tests.live.conftest import START, LiveWorld
-from tests.live.helpers import agent, chat, post, queue
+from tests.live.helpers import agent, chat, grant_role, post, queue
 from tests.live.test_recovery import restart
 from tests.live.test_snapshots import snapshot, verify
 
@@ -85,7 +85,10 @@ async def test_r_w_3_timer_fires_frees_the_agent_and_marks_disposition_missing(
     solved = await post(world, "/api/v1/dispositions", org_a.admin, {"name": "Solved"})
     url = f"/api/v1/interactions/{iid}/wrap-up"
     r = await world.client.patch(url, json={"disposition_id": solved["id"]}, headers=bob)
-    problem(r, 403)
+    problem(r, 404)  # out of wrap-up, without a history right he no longer sees it (R-A-2)
+    await grant_role(world, org_a, "bob")  # R-A-2: the history of what he handled
+    r = await world.client.patch(url, json={"disposition_id": solved["id"]}, headers=bob)
+    problem(r, 403)  # he sees it, and may not write (R-W-3)
     r = await world.client.patch(url, json={"notes": "late"}, headers=org_a.admin)
     assert problem(r, 409)["rule"] == "R-W-3"
     r = await world.client.patch(url, json={"disposition_id": solved["id"]}, headers=org_a.admin)

@@ -68,7 +68,7 @@ async def test_r_sk_3_r_q_4_chat_routed_by_skill_to_the_right_agent_end_to_end(
     r = await world.client.post(
         f"/api/v1/interactions/{iid}/messages", json={"body": "hi"}, headers=bob
     )
-    problem(r, 403)
+    problem(r, 404)  # another agent's conversation: bob may not even see it (R-A-2)
     tagged = await put(world, f"/api/v1/interactions/{iid}/tags", alice, {"tag_ids": [tag["id"]]})
     assert tagged["tag_ids"] == [tag["id"]]
     r = await world.client.patch(

@@ -15,21 +15,19 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org, get_in_org
-from guichet.errors import Conflict, NotFound, invalid
+from guichet.actions.common import check_ids_in_org
+from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
 from guichet.live.commands import submit_checked
 from guichet.live.presence_sync import Publication
 from guichet.live.recovery import arrival_event
 from guichet.live.render import at, interaction_dict
 from guichet.persistence.models import (
-    Assignment,
     Contact,
     Interaction,
     InteractionEvent,
     InteractionTag,
     Message,
-    Offer,
     Queue,
     Skill,
 )
@@ -189,26 +187,6 @@ async def do_intake(
         return box["replay"], False
     row = box["row"]
     return interaction_dict(row), True
-
-
-async def readable(
-    session: AsyncSession, *, org_id: int, iid: int, user_id: int, watcher: bool
-) -> Interaction:
-    """The interaction if the caller may read it, else 404 (R-A-6).
-
-    Supervisors and administrators, the user who took it in (the contact side, for now), and
-    agents it was offered or assigned to may read it and its transcript.
-    """
-    row = await get_in_org(session, Interaction, iid, org_id)
-    if watcher or user_id in (row.created_by_id, row.agent_id, row.personal_agent_id):
-        return row
-    for model in (Offer, Assignment):
-        found = await session.scalar(
-            select(model.id).where(model.interaction_id == iid, model.agent_id == user_id).limit(1)
-        )
-        if found is not None:
-            return row
-    raise NotFound(f"interactions {iid} not found")
 
 
 async def tag_ids(session: AsyncSession, *, iid: int) -> list[int]:

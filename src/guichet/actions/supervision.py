@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import get_in_org
+from guichet.actions.conversations import HELD, Watch, may_read, sees
+from guichet.actions.interactions import message_dict
+from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Forbidden, NotFound
 from guichet.live import LiveRegistry
@@ -153,22 +156,45 @@ async def agent_state(session: AsyncSession, *, user_id: int) -> dict[str, Any]:
     return agent_dict(p) if p is not None else offline_agent(user_id)
 
 
+async def check_join(
+    session: AsyncSession, *, subject: Subject, watch: Watch, iid: int
+) -> Interaction:
+    """Who may join (R-S-2, R-A-2 join, R-A-4): a supervisor watching the conversation's queue
+    (R-P-2) or an administrator, or whoever the access rights let join it (CRM precedence
+    included), even without the supervisor role.
+
+    A caller who may not see it at all (history, statistics and join all deny, and no
+    operational or watcher right) gets 404; one who sees it but may not join, 403 (R-A-2).
+    Only a conversation an agent handles can be joined (403 otherwise).
+    """
+    row = await get_in_org(session, Interaction, iid, subject.org_id)
+    allowed = watch.covers(row) or await sees(session, subject=subject, iid=iid, area=Area.JOIN)
+    if not allowed:
+        visible = await may_read(session, subject=subject, watch=watch, iid=iid) or await sees(
+            session, subject=subject, iid=iid, area=Area.STATISTICS
+        )
+        if not visible:
+            raise NotFound(f"interaction {iid} not found")
+        raise Forbidden(
+            "your rights do not allow joining this conversation", rule="R-A-2", code="join_denied"
+        )
+    if row.status not in HELD:
+        raise Forbidden("only a conversation an agent handles can be joined", code="not_joinable")
+    return row
+
+
 async def do_join(
     session: AsyncSession,
     live: LiveRegistry,
     *,
-    org_id: int,
+    subject: Subject,
+    watch: Watch,
     user: User,
     iid: int,
 ) -> Message:
-    """R-S-2: a supervisor joins a conversation; the transcript and the event log say so."""
-    require_watcher(list(user.roles))
-    row = await get_in_org(session, Interaction, iid, org_id)
-    if row.status not in ("assigned", "paused"):
-        raise Forbidden("only a conversation an agent handles can be joined", code="not_joinable")
-    queues = await visible_queues(session, org_id=org_id, user_id=user.id, roles=list(user.roles))
-    if row.queue_id not in {q.id for q in queues or []}:
-        raise NotFound(f"interactions {iid} not found")
+    """R-S-2: join a conversation; the transcript and the event log say so."""
+    row = await check_join(session, subject=subject, watch=watch, iid=iid)
+    org_id = row.org_id
     msg = Message(
         org_id=org_id,
         interaction_id=row.id,
@@ -190,8 +216,6 @@ async def do_join(
         )
     )
     await session.commit()
-    from guichet.actions.interactions import message_dict
-
     router = await live.router(org_id)
     users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
     users |= {u for u in (row.agent_id, user.id) if u is not None}

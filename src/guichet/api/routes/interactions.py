@@ -1,16 +1,26 @@
-"""Interactions: intake (idempotent), read, end, transcript, tags, disposition and notes."""
+"""Interactions: intake (idempotent), the conversation list, read, end, transcript, tags,
+disposition and notes, evaluations.
+
+Who may read a conversation is ``actions.conversations.read_where`` (R-A-2 history with CRM
+precedence R-A-4, operational rights, the R-P-2 watcher rule); a caller who may not read it
+gets 404 from every route here, even where the operation itself would be a 403.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import delete
 
 from guichet.actions import agents_live, wrap_up
+from guichet.actions import conversations as conv
+from guichet.actions import evaluations as evals
 from guichet.actions import interactions as actions
-from guichet.actions.common import check_ids_in_org, get_in_org
-from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep
+from guichet.actions.common import MAX_ID, check_ids_in_org
+from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
+from guichet.api.schemas.conversations import EvaluationCreate
 from guichet.api.schemas.live import (
     InteractionCreate,
     KeyPress,
@@ -19,8 +29,9 @@ from guichet.api.schemas.live import (
     TransferCreate,
     WrapUpUpdate,
 )
-from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
-from guichet.errors import Conflict, Forbidden
+from guichet.authz.access import Area, Subject
+from guichet.domain.enums import Channel
+from guichet.errors import Conflict, Forbidden, NotFound
 from guichet.live import LiveRegistry
 from guichet.live.apply import interaction_audience
 from guichet.live.presence_sync import Publication
@@ -29,44 +40,72 @@ from guichet.persistence.models import AgentPresence, Interaction, InteractionTa
 
 router = APIRouter(prefix="/interactions", tags=["interactions"])
 
+#: Statuses the list filter accepts (docs/events.md).
+Status = Annotated[
+    str | None,
+    Query(
+        pattern="^(new|unrouted|in_flow|waiting|offered|assigned|paused|callback|abandoned|ended)$"
+    ),
+]
+#: A filter's id: anything that is no row of the caller's organization is a 422 naming it.
+Id = Annotated[int | None, Query()]
+#: The keyset cursor: rows with a smaller id (ids are 32-bit on every engine).
+Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
 
 def _live(state: StateDep) -> LiveRegistry:
     assert state.live is not None
     return state.live
 
 
-def _watcher(principal: Principal) -> bool:
-    roles = principal.user.roles
-    return ADMINISTRATOR in roles or SUPERVISOR in roles
+async def _watch(session: SessionDep, principal: Principal) -> conv.Watch:
+    return await conv.load_watch(session, user=principal.user, permissions=principal.permissions)
 
 
-async def _readable(session: SessionDep, principal: Principal, iid: int) -> Interaction:
-    return await actions.readable(
-        session,
-        org_id=principal.org_id,
-        iid=iid,
-        user_id=principal.user_id,
-        watcher=_watcher(principal),
-    )
+async def _readable(
+    session: SessionDep, principal: Principal, subject: Subject, iid: int
+) -> tuple[Interaction, conv.Watch]:
+    """The interaction if the caller may read it (404 otherwise), and the caller's watch."""
+    watch = await _watch(session, principal)
+    row = await conv.readable(session, subject=subject, watch=watch, iid=iid)
+    return row, watch
 
 
-async def _contact_side(session: SessionDep, principal: Principal, iid: int) -> Interaction:
-    """The interaction, if the caller took it in (the contact side) or supervises."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
-    if _watcher(principal) or row.created_by_id == principal.user_id:
+async def _contact_side(
+    session: SessionDep, principal: Principal, subject: Subject, iid: int
+) -> Interaction:
+    """The interaction, if the caller took it in (the contact side) or watches it."""
+    row, watch = await _readable(session, principal, subject, iid)
+    if watch.covers(row) or row.created_by_id == principal.user_id:
         return row
     raise Forbidden("only the contact side may do this", code="not_contact_side")
 
 
-async def _worker_row(session: SessionDep, principal: Principal, iid: int) -> Interaction:
-    """The interaction, if the caller handles it (or wraps it up) or supervises (R-W-2, R-W-3)."""
-    row = await get_in_org(session, Interaction, iid, principal.org_id)
-    if _watcher(principal) or row.agent_id == principal.user_id:
+async def _worker_row(
+    session: SessionDep, principal: Principal, subject: Subject, iid: int
+) -> Interaction:
+    """The interaction, if the caller handles it (or wraps it up) or watches it (R-W-2, R-W-3)."""
+    row, watch = await _readable(session, principal, subject, iid)
+    if watch.covers(row) or row.agent_id == principal.user_id:
         return row
     p = await session.get(AgentPresence, principal.user_id)
     if p is not None and p.wrap_interaction_id == row.id and p.wrap_up_until is not None:
         return row
     raise Forbidden("only the agent handling this interaction may do this", code="not_yours")
+
+
+async def _agent_side(
+    session: SessionDep, principal: Principal, subject: Subject, iid: int
+) -> Interaction:
+    """Who may write as the agent side: the worker rule, or the join right while it is held."""
+    try:
+        return await _worker_row(session, principal, subject, iid)
+    except (Forbidden, NotFound):
+        if await conv.sees(session, subject=subject, iid=iid, area=Area.JOIN):
+            row = await session.get(Interaction, iid)
+            if row is not None and row.status in conv.HELD:
+                return row
+        raise
 
 
 @router.post("", status_code=201)
@@ -92,22 +131,67 @@ async def create_interaction(
     return answer
 
 
+@router.get("")
+async def list_interactions(
+    session: SessionDep,
+    subject: SubjectDep,
+    channel: Channel | None = None,
+    agent_id: Id = None,
+    queue_id: Id = None,
+    tag_id: Id = None,
+    status: Status = None,
+    contact_id: Id = None,
+    created_from: Annotated[datetime | None, Query(description="ISO-8601, inclusive")] = None,
+    created_to: Annotated[datetime | None, Query(description="ISO-8601, exclusive")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before_id: Cursor = None,
+) -> dict[str, Any]:
+    """R-AN-7: the conversations that appear for the caller (R-A-2 statistics), newest first.
+
+    ``q`` searches the contact's name, e-mail and phone, and the message bodies of the
+    conversations whose history the caller may read. Page with ``before_id``.
+    """
+    search = conv.Search(
+        channel=None if channel is None else channel.value,
+        agent_id=agent_id,
+        queue_id=queue_id,
+        tag_id=tag_id,
+        status=status,
+        contact_id=contact_id,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+    )
+    rows, cursor = await conv.list_conversations(
+        session, subject=subject, search=search, limit=limit, before_id=before_id
+    )
+    tags = await conv.tags_of(session, [r.id for r in rows])
+    return {"items": [interaction_dict(r, tags[r.id]) for r in rows], "next_before_id": cursor}
+
+
 @router.get("/{iid}")
-async def read_interaction(iid: int, principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    """One interaction with its tags (R-A-6: those who may read it)."""
-    row = await _readable(session, principal, iid)
-    return interaction_dict(row, await actions.tag_ids(session, iid=row.id))
+async def read_interaction(
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
+) -> dict[str, Any]:
+    """One interaction with its tags; with its evaluations' summary for history readers."""
+    row, _ = await _readable(session, principal, subject, iid)
+    body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
+    history = await conv.sees(session, subject=subject, iid=row.id, area=Area.HISTORY)
+    body["evaluations"] = await evals.summary(session, iid=row.id) if history else None
+    return body
 
 
 @router.post("/{iid}/end")
 async def end_interaction(
-    iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
 ) -> dict[str, Any]:
     """End it: the agent handling it, a supervisor, or (unanswered) the contact side."""
-    row = await _readable(session, principal, iid)
-    if row.agent_id is None:
-        await _contact_side(session, principal, iid)  # unanswered: the contact leaves
-    elif row.agent_id != principal.user_id and not _watcher(principal):
+    row, watch = await _readable(session, principal, subject, iid)
+    if row.agent_id is None:  # unanswered: the contact side leaves
+        if not (watch.covers(row) or row.created_by_id == principal.user_id):
+            raise Forbidden("only the contact side may do this", code="not_contact_side")
+    elif row.agent_id != principal.user_id and not watch.covers(row):
         raise Forbidden("only the agent handling this interaction may end it", code="not_yours")
     await actions.do_end(
         session, _live(state), org_id=principal.org_id, actor_id=principal.user_id, iid=iid
@@ -117,22 +201,31 @@ async def end_interaction(
 
 @router.get("/{iid}/messages")
 async def list_messages(
-    iid: int, principal: CurrentUser, session: SessionDep
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
 ) -> list[dict[str, Any]]:
-    """The transcript, oldest first."""
-    row = await _readable(session, principal, iid)
+    """The transcript, oldest first (R-A-2 history, R-A-4, operational and watcher rights)."""
+    row, _ = await _readable(session, principal, subject, iid)
     return [actions.message_dict(m) for m in await actions.list_messages(session, iid=row.id)]
 
 
 @router.post("/{iid}/messages", status_code=201)
 async def post_message(
-    iid: int, body: MessageCreate, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int,
+    body: MessageCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+    state: StateDep,
 ) -> dict[str, Any]:
-    """Post on a chat or messaging transcript (agent side, or the contact side for now)."""
+    """Post on a chat or messaging transcript (agent side, or the contact side for now).
+
+    On the agent side, whoever may join the conversation (R-A-2 join, R-A-4) may also write
+    in it while an agent handles it.
+    """
     if body.sender == "agent":
-        row = await _worker_row(session, principal, iid)
+        row = await _agent_side(session, principal, subject, iid)
     else:
-        row = await _contact_side(session, principal, iid)
+        row = await _contact_side(session, principal, subject, iid)
     if row.channel == "voice":
         raise Conflict("a call has no transcript", field="body", code="no_transcript")
     paused = row.status == "paused"
@@ -152,10 +245,15 @@ async def post_message(
 
 @router.post("/{iid}/transfer")
 async def transfer(
-    iid: int, body: TransferCreate, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int,
+    body: TransferCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+    state: StateDep,
 ) -> dict[str, Any]:
     """R-W-5: cold or warm to an agent's personal queue, or to a queue or a skill."""
-    row = await _worker_row(session, principal, iid)
+    row = await _worker_row(session, principal, subject, iid)
     await agents_live.do_transfer(
         session,
         _live(state),
@@ -171,20 +269,25 @@ async def transfer(
 
 @router.post("/{iid}/pause")
 async def pause(
-    iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
 ) -> dict[str, Any]:
     """R-W-6: put a messaging conversation on hold; its slot is freed."""
-    row = await _worker_row(session, principal, iid)
+    row = await _worker_row(session, principal, subject, iid)
     await agents_live.do_pause(session, _live(state), row=row, actor_id=principal.user_id)
     return await _fresh(session, iid)
 
 
 @router.post("/{iid}/keys")
 async def press_key(
-    iid: int, body: KeyPress, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int,
+    body: KeyPress,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+    state: StateDep,
 ) -> dict[str, Any]:
     """R-Q-6: `#` accepts the offered callback; R-Q-5: `*` leaves the queue node."""
-    row = await _contact_side(session, principal, iid)
+    row = await _contact_side(session, principal, subject, iid)
     await actions.do_key(session, _live(state), row=row, key=body.key, actor_id=principal.user_id)
     return await _fresh(session, iid)
 
@@ -197,10 +300,15 @@ async def _fresh(session: SessionDep, iid: int) -> dict[str, Any]:
 
 @router.put("/{iid}/tags")
 async def set_tags(
-    iid: int, body: TagsSet, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int,
+    body: TagsSet,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+    state: StateDep,
 ) -> dict[str, Any]:
     """R-W-2: replace the interaction's tags."""
-    row = await _worker_row(session, principal, iid)
+    row = await _worker_row(session, principal, subject, iid)
     ids = await check_ids_in_org(
         session, Tag, org_id=principal.org_id, ids=body.tag_ids, field="tag_ids"
     )
@@ -213,17 +321,22 @@ async def set_tags(
 
 @router.patch("/{iid}/wrap-up")
 async def set_wrap_up(
-    iid: int, body: WrapUpUpdate, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int,
+    body: WrapUpUpdate,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+    state: StateDep,
 ) -> dict[str, Any]:
     """R-W-3: disposition and notes; notes until the end of wrap-up, then supervisors only."""
-    row = await _worker_row(session, principal, iid)
+    row = await _worker_row(session, principal, subject, iid)
     await wrap_up.do_set_wrap_up(
         session,
         _live(state),
         row=row,
         changes=body.model_dump(exclude_unset=True),
         user_id=principal.user_id,
-        watcher=_watcher(principal),
+        watcher=(await _watch(session, principal)).covers(row),
     )
     fresh = await session.get(Interaction, iid, populate_existing=True)
     assert fresh is not None
@@ -241,3 +354,35 @@ async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -
             users.add(person)
     router_.publish([Publication({"type": "interaction", "interaction": body}, users)])
     return body
+
+
+@router.post("/{iid}/evaluations", status_code=201)
+async def evaluate(
+    iid: int,
+    body: EvaluationCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    subject: SubjectDep,
+) -> dict[str, Any]:
+    """R-A-2 evaluate, R-A-5: rate an ended conversation (needs its history too)."""
+    row = await evals.do_evaluate(
+        session,
+        subject=subject,
+        watch=await _watch(session, principal),
+        iid=iid,
+        score=body.score,
+        criteria=body.criteria,
+        comment=body.comment,
+    )
+    return evals.evaluation_dict(row)
+
+
+@router.get("/{iid}/evaluations")
+async def list_evaluations(
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
+) -> list[dict[str, Any]]:
+    """A conversation's evaluations, oldest first, for those who may read its history."""
+    rows = await evals.list_evaluations(
+        session, subject=subject, watch=await _watch(session, principal), iid=iid
+    )
+    return [evals.evaluation_dict(r) for r in rows]

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from guichet.actions import agents_live
 from guichet.actions import supervision as actions
+from guichet.actions.conversations import load_watch
 from guichet.actions.interactions import message_dict
-from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep
+from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
 from guichet.api.schemas.live import QueueLogin, StateChange
 from guichet.live import LiveRegistry
 from guichet.persistence.models import User
@@ -101,10 +102,11 @@ async def set_state(
 
 @router.post("/interactions/{iid}/join", status_code=201)
 async def join(
-    iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
+    iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
 ) -> dict[str, Any]:
-    """R-S-2: join a conversation an agent handles in a queue the caller supervises."""
+    """R-S-2, R-A-2 join, R-A-4: a supervisor of its queue, or whoever may join it by rights."""
+    watch = await load_watch(session, user=principal.user, permissions=principal.permissions)
     msg = await actions.do_join(
-        session, _live(state), org_id=principal.org_id, user=principal.user, iid=iid
+        session, _live(state), subject=subject, watch=watch, user=principal.user, iid=iid
     )
     return message_dict(msg)
