@@ -346,8 +346,12 @@ class Planner:
             foreign: frozenset[int] = frozenset()
             base = template.removeprefix(f"{API}/")
             if method == "GET" and base in CC_LISTS and allowed:
-                other = "b" if who.org == m.a.id else "a"
-                foreign = frozenset({m.ids[CC_LISTS[base]][other]} - {NO_ROW})
+                mine, other = ("a", "b") if who.org == m.a.id else ("b", "a")
+                hidden = {m.ids[CC_LISTS[base]][other]}
+                if policy.limited and model.limited(who):
+                    # R-P-2: the matrix's campaign has no supervisor: not listed for them.
+                    hidden.add(m.ids[CC_LISTS[base]][mine])
+                foreign = frozenset(hidden - {NO_ROW})
             yield self._case(method, template, who, _gate(allowed, ALLOW), foreign=foreign)
             return
         param = params[0]
@@ -359,9 +363,8 @@ class Planner:
             if org == who.org:
                 if method != "GET":
                     continue  # writes go to the other organization's object only
-                inner = ALLOW
-                if policy.limited and model.limited(who):
-                    inner = frozenset({OK, 404})
+                # R-P-2: the matrix's campaign has no supervisor: a limited one finds nothing.
+                inner = E404 if policy.limited and model.limited(who) else ALLOW
                 expect = _gate(allowed, inner)
             else:
                 expect = _gate(allowed, E404)

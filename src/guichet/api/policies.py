@@ -15,8 +15,8 @@ The kinds:
   (``/me``...) or checked by the action as data validation.
 - ``cc``: a contact-center permission (R-P-1..R-P-4, ``Require``); ``permissions`` lists the
   alternatives (any of them suffices). ``limited`` marks objects that a supervisor limited to
-  assigned queues (R-P-2) reaches only when they supervise them (campaigns, targeting rules,
-  flows).
+  assigned queues (R-P-2) reaches only when they supervise them (campaigns: another one is
+  not there, 404, and lists leave it out).
 - ``queue``: a channel (R-A-2 channels view / edit / connect) or the contact-center
   alternative in ``permissions`` (queues.view / queues.manage within R-P-2): the union.
 - ``canned``: canned responses (R-Q-11, R-A-2 canned, R-P-3 manage own / public).
@@ -239,22 +239,14 @@ ROUTE_POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", f"{API}/supervision/agents/{{agent_id}}/wrap-up/end"): SUPERVISOR,
     ("PUT", f"{API}/supervision/agents/{{agent_id}}/queues"): SUPERVISOR,
     ("PUT", f"{API}/supervision/agents/{{agent_id}}/state"): SUPERVISOR,
-    # Routing configuration (R-TR-*, flows) under the queue-settings switches, R-P-2 limited.
-    **_crud(
-        f"{API}/targeting-rules",
-        "rule_id",
-        cc(P.QUEUES_VIEW, limited=True),
-        cc(P.QUEUES_MANAGE, limited=True),
-    ),
-    ("POST", f"{API}/targeting-rules/order"): cc(P.QUEUES_MANAGE, limited=True),
-    ("POST", f"{API}/targeting-rules/test"): cc(P.QUEUES_VIEW, limited=True),
-    **_crud(
-        f"{API}/flows",
-        "flow_id",
-        cc(P.QUEUES_VIEW, limited=True),
-        cc(P.QUEUES_MANAGE, limited=True),
-    ),
-    ("POST", f"{API}/flows/validate"): cc(P.QUEUES_VIEW, limited=True),
+    # Routing configuration (R-TR-*, flows) under the queue-settings switches.
+    # A supervisor limited by R-P-2 reads every rule and flow; what they may route to is checked
+    # as data (422 naming the queue), not as access.
+    **_crud(f"{API}/targeting-rules", "rule_id", cc(P.QUEUES_VIEW), cc(P.QUEUES_MANAGE)),
+    ("POST", f"{API}/targeting-rules/order"): cc(P.QUEUES_MANAGE),
+    ("POST", f"{API}/targeting-rules/test"): cc(P.QUEUES_VIEW),
+    **_crud(f"{API}/flows", "flow_id", cc(P.QUEUES_VIEW), cc(P.QUEUES_MANAGE)),
+    ("POST", f"{API}/flows/validate"): cc(P.QUEUES_VIEW),
     # Access rights (R-A-1..R-A-3).
     **_crud(f"{API}/access-roles", "role_id", ACCESS_RIGHTS, ACCESS_RIGHTS),
     ("GET", f"{API}/access-roles/{{role_id}}/assignments"): ACCESS_RIGHTS,
