@@ -1,6 +1,13 @@
 """Every table, imported so that ``Base.metadata`` knows them all."""
 
 from guichet.persistence.models.access import AccessRole, Evaluation, RoleAssignment
+from guichet.persistence.models.analytics import (
+    AnalyticsAgentState,
+    AnalyticsCursor,
+    AnalyticsInteraction,
+    AnalyticsSegment,
+    ExportJob,
+)
 from guichet.persistence.models.base import Base, utcnow
 from guichet.persistence.models.catalog import (
     CannedMessage,
@@ -35,6 +42,10 @@ from guichet.persistence.models.skills import Skill, UserSkill
 __all__ = [
     "AccessRole",
     "AgentPresence",
+    "AnalyticsAgentState",
+    "AnalyticsCursor",
+    "AnalyticsInteraction",
+    "AnalyticsSegment",
     "Assignment",
     "AuthToken",
     "Base",
@@ -46,6 +57,7 @@ __all__ = [
     "Department",
     "Disposition",
     "Evaluation",
+    "ExportJob",
     "FlowRow",
     "Group",
     "Interaction",
