@@ -1,0 +1,123 @@
+"""The CSV writer of exports (R-AN-6): RFC 4180, delimiters, formula neutralisation, times."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from guichet.analytics.csv import (
+    Timestamp,
+    cell,
+    check_delimiter,
+    header,
+    iso_utc,
+    neutralise,
+    record,
+    stream_csv,
+)
+
+
+async def _rows(rows: list[dict[str, Any]]) -> AsyncIterator[Mapping[str, Any]]:
+    for row in rows:
+        yield row
+
+
+async def _document(
+    columns: list[str], rows: list[dict[str, Any]], delimiter: str = ",", chunk: int = 64
+) -> bytes:
+    out = b""
+    async for part in stream_csv(columns, _rows(rows), delimiter=delimiter, chunk_bytes=chunk):
+        assert isinstance(part, bytes)
+        out += part
+    return out
+
+
+def test_records_end_with_crlf_and_quotes_are_doubled() -> None:
+    assert record(["a", 'say "hi"', "x,y", "line\nbreak"]) == (
+        'a,"say ""hi""","x,y","line\nbreak"\r\n'
+    )
+    assert record(["x;y", "x,y"], ";") == '"x;y";x,y\r\n'
+    assert header(["interaction_id", "queue_name"], ";") == "interaction_id;queue_name\r\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+33 1 23", "-2", "@SUM(A1)", "\tx", "\rx", "\nx", '=HYPERLINK("http://x","y")'],
+)
+def test_formula_starts_get_an_apostrophe(text: str) -> None:
+    assert neutralise(text) == "'" + text
+    assert cell(text) == "'" + text
+
+
+def test_plain_text_and_numbers_are_untouched() -> None:
+    assert neutralise("Billing") == "Billing"
+    assert neutralise("a=b") == "a=b"
+    assert cell(-2) == "-2"  # a number we produce stays a number
+    assert cell(-2.5) == "-2.5"
+    assert cell(12.0) == "12"
+    assert cell(0.1 + 0.2) == "0.3"
+    assert cell(None) == ""
+    assert cell(True) == "true" and cell(False) == "false"
+    assert cell(float("nan")) == ""
+
+
+def test_times_are_iso_utc_with_z() -> None:
+    assert iso_utc(datetime(2026, 12, 3, 7, 40, tzinfo=UTC)) == "2026-12-03T07:40:00Z"
+    paris = timezone(timedelta(hours=1))
+    assert iso_utc(datetime(2026, 12, 3, 8, 40, tzinfo=paris)) == "2026-12-03T07:40:00Z"
+    ts = datetime(2026, 12, 3, 7, 40, tzinfo=UTC).timestamp()
+    assert cell(Timestamp(ts)) == "2026-12-03T07:40:00Z"
+    assert cell(Timestamp(ts + 0.25)) == "2026-12-03T07:40:00.250000Z"
+    assert cell(ts) == str(int(ts))  # a bare float is a number, not a time
+
+
+def test_only_comma_and_semicolon() -> None:
+    assert check_delimiter(";") == ";"
+    with pytest.raises(ValueError):
+        check_delimiter("\t")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+async def test_stream_round_trips_through_the_csv_module(delimiter: str) -> None:
+    """What we write, Python's RFC 4180 reader reads back: text neutralised, the rest intact."""
+    columns = ["id", "tag", "note", "at", "wait_s", "resolved"]
+    at = datetime(2026, 12, 3, 7, 40, tzinfo=UTC).timestamp()
+    rows = [
+        {
+            "id": i,
+            "tag": '=HYPERLINK("http://x","y")' if i % 7 == 0 else f"Tag {i}",
+            "note": f'multi\r\nline; with, "quotes" é {i}',
+            "at": Timestamp(at + i),
+            "wait_s": i * 1.5,
+            "resolved": i % 2 == 0,
+        }
+        for i in range(200)
+    ]
+    data = await _document(columns, rows, delimiter, chunk=256)
+    assert not data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8")
+    assert text.endswith("\r\n")
+    parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert parsed[0] == columns
+    assert len(parsed) == 201
+    for row, got in zip(rows, parsed[1:], strict=True):
+        assert got[0] == str(row["id"])
+        tag = str(row["tag"])
+        assert got[1] == ("'" + tag if tag.startswith("=") else tag)
+        assert got[2] == row["note"]
+        assert got[3] == iso_utc(float(row["at"]))
+        assert float(got[4]) == row["wait_s"]
+        assert got[5] == ("true" if row["resolved"] else "false")
+
+
+async def test_empty_export_is_the_header_alone() -> None:
+    assert await _document(["a", "b"], []) == b"a,b\r\n"
+
+
+async def test_missing_columns_are_empty_fields() -> None:
+    assert await _document(["a", "b"], [{"a": 1}]) == b"a,b\r\n1,\r\n"
