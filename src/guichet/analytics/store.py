@@ -1,0 +1,268 @@
+"""The projector: folds an organization's event log into the analytics tables (R-AN-1, R-AN-8).
+
+:func:`catch_up` reads ``interaction_events`` from the organization's cursor
+(``analytics_cursors``) in batches of :data:`BATCH` rows, ordered by id:
+
+- every interaction a batch touches is folded again from **all** its events
+  (:func:`guichet.analytics.folds.fold_interaction`): its ``analytics_interactions`` row and its
+  ``analytics_segments`` rows are replaced (delete + insert by primary key, in the batch's
+  transaction: portable to SQLite and PostgreSQL);
+- every ``agent.state_changed`` row becomes an ``analytics_agent_states`` row, and the agent's
+  previous row gets its ``end_ts`` (the start of the next one);
+- the cursor moves to the batch's last id, and the batch commits.
+
+Late commits. The loop of one organization commits its rows in id order, but other writers
+(the conversation actions, for instance) insert rows too: on PostgreSQL a row can become
+visible after a row with a higher id was read. Each catch-up therefore starts
+:data:`LOOKBACK` ids before the cursor and folds that window again. Folding is idempotent, so
+re-reading costs time, never correctness; a row that commits more than ``LOOKBACK`` ids late is
+only picked up by :func:`rebuild`. SQLite has one writer, so there rows cannot commit late.
+
+Memory stays flat: one batch of rows, and the events of the interactions it touches, at a time.
+A per-organization :class:`asyncio.Lock` keeps concurrent requests of this process from
+folding the same rows twice; across processes, the cursor row is locked ``FOR UPDATE`` on
+PostgreSQL (SQLite's writer lock does the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.analytics import folds
+from guichet.analytics.facts import AgentStateFact, InteractionFact, LogRow, SegmentFact
+from guichet.persistence.models import InteractionEvent
+from guichet.persistence.models.analytics import (
+    AnalyticsAgentState,
+    AnalyticsCursor,
+    AnalyticsInteraction,
+    AnalyticsSegment,
+)
+from guichet.persistence.models.base import utcnow
+
+#: Event-log rows read (and committed) at a time.
+BATCH = 20_000
+#: Ids before the cursor read again at each catch-up, for rows that committed late.
+#: It must stay below ``BATCH``: the first batch then covers the whole window.
+LOOKBACK = 2_000
+#: Ids per ``IN (...)`` list (well under SQLite's bound on bound parameters).
+CHUNK = 900
+
+_STATE_CHANGED = "agent.state_changed"
+_LOCKS: dict[int, asyncio.Lock] = {}
+
+_COLUMNS = (
+    InteractionEvent.id,
+    InteractionEvent.org_id,
+    InteractionEvent.at,
+    InteractionEvent.type,
+    InteractionEvent.interaction_id,
+    InteractionEvent.agent_id,
+    InteractionEvent.actor_id,
+    InteractionEvent.queue_id,
+    InteractionEvent.skill_id,
+    InteractionEvent.channel,
+    InteractionEvent.data,
+)
+_I_FIELDS = tuple(f.name for f in fields(InteractionFact))
+_S_FIELDS = tuple(f.name for f in fields(SegmentFact))
+_A_FIELDS = tuple(f.name for f in fields(AgentStateFact))
+
+
+def _lock(org_id: int) -> asyncio.Lock:
+    lock = _LOCKS.get(org_id)
+    if lock is None:
+        lock = _LOCKS[org_id] = asyncio.Lock()
+    return lock
+
+
+def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
+    for i in range(0, len(values), CHUNK):
+        yield list(values[i : i + CHUNK])
+
+
+def _as_dict(fact: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(fact, name) for name in names}
+
+
+def _log_row(row: Row[Any]) -> LogRow:
+    return LogRow.from_event(row)
+
+
+async def cursor_of(session: AsyncSession, org_id: int) -> int:
+    """The last event id the organization's projection has read (0 before any)."""
+    value = await session.scalar(
+        select(AnalyticsCursor.last_event_id).where(AnalyticsCursor.org_id == org_id)
+    )
+    return int(value or 0)
+
+
+async def _locked_cursor(session: AsyncSession, org_id: int) -> AnalyticsCursor:
+    """The cursor row, created when missing, locked for this transaction (PostgreSQL)."""
+    stmt = select(AnalyticsCursor).where(AnalyticsCursor.org_id == org_id).with_for_update()
+    row = await session.scalar(stmt.execution_options(populate_existing=True))
+    if row is None:
+        # Two processes may both find none: the second insert is a no-op on either engine.
+        new = {"org_id": org_id, "last_event_id": 0, "updated_at": utcnow()}
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(pg_insert(AnalyticsCursor).values(new).on_conflict_do_nothing())
+        else:
+            await session.execute(
+                sqlite_insert(AnalyticsCursor).values(new).on_conflict_do_nothing()
+            )
+        row = await session.scalar(stmt.execution_options(populate_existing=True))
+        assert row is not None
+    return row
+
+
+async def _events_of(
+    session: AsyncSession, org_id: int, interaction_ids: Sequence[int]
+) -> dict[int, list[LogRow]]:
+    """Every event of these interactions, grouped by interaction."""
+    out: dict[int, list[LogRow]] = defaultdict(list)
+    for chunk in _chunks(interaction_ids):
+        rows = await session.execute(
+            select(*_COLUMNS).where(
+                InteractionEvent.org_id == org_id, InteractionEvent.interaction_id.in_(chunk)
+            )
+        )
+        for row in rows:
+            log = _log_row(row)
+            assert log.interaction_id is not None
+            out[log.interaction_id].append(log)
+    return out
+
+
+async def _project_interactions(
+    session: AsyncSession, org_id: int, interaction_ids: Sequence[int]
+) -> None:
+    """Fold each interaction again from all its events and replace its projection rows."""
+    ids = sorted(set(interaction_ids))
+    if not ids:
+        return
+    events = await _events_of(session, org_id, ids)
+    facts: list[dict[str, Any]] = []
+    segments: list[dict[str, Any]] = []
+    for iid in ids:
+        folded = folds.fold_interaction(events.get(iid, []))
+        if folded is None:
+            continue  # no arrival (yet): no row
+        fact, segs = folded
+        facts.append(_as_dict(fact, _I_FIELDS))
+        segments.extend(_as_dict(s, _S_FIELDS) for s in segs)
+    for chunk in _chunks(ids):
+        await session.execute(
+            delete(AnalyticsSegment).where(AnalyticsSegment.interaction_id.in_(chunk))
+        )
+        await session.execute(
+            delete(AnalyticsInteraction).where(AnalyticsInteraction.interaction_id.in_(chunk))
+        )
+    if facts:
+        await session.execute(insert(AnalyticsInteraction), facts)
+    if segments:
+        await session.execute(insert(AnalyticsSegment), segments)
+
+
+async def _project_states(session: AsyncSession, org_id: int, rows: Sequence[LogRow]) -> None:
+    """Project ``agent.state_changed`` rows (in id order) and close each agent's previous one.
+
+    The rows are every state change of the organization from some id on, so within them each
+    agent's next change is known; the agent's row just before the first of them (if any) ends
+    where that first one starts.
+    """
+    if not rows:
+        return
+    states = folds.fold_agent_states(rows)
+    ids = [s.event_id for s in states]
+    for chunk in _chunks(ids):
+        await session.execute(
+            delete(AnalyticsAgentState).where(AnalyticsAgentState.event_id.in_(chunk))
+        )
+    if states:
+        await session.execute(insert(AnalyticsAgentState), [_as_dict(s, _A_FIELDS) for s in states])
+    first: dict[int, AgentStateFact] = {}
+    for s in sorted(states, key=lambda s: s.event_id):
+        first.setdefault(s.agent_id, s)
+    agents = sorted(first)
+    for chunk in _chunks(agents):
+        before = await session.execute(
+            select(AnalyticsAgentState.agent_id, func.max(AnalyticsAgentState.event_id))
+            .where(
+                AnalyticsAgentState.org_id == org_id,
+                AnalyticsAgentState.agent_id.in_(chunk),
+                AnalyticsAgentState.event_id < min(first[a].event_id for a in chunk),
+            )
+            .group_by(AnalyticsAgentState.agent_id)
+        )
+        for agent_id, prev_id in before.all():
+            # Rows between that max and the agent's first new row are in ``rows`` (which
+            # start at a single id for every agent) only if prev_id is below the first one.
+            head = first[agent_id]
+            if prev_id is None or prev_id >= head.event_id:
+                continue
+            await session.execute(
+                update(AnalyticsAgentState)
+                .where(AnalyticsAgentState.event_id == prev_id)
+                .values(end_ts=head.start_ts)
+            )
+
+
+async def _batch(session: AsyncSession, org_id: int, from_id: int) -> list[int]:
+    """Fold one batch of the log after ``from_id``; the ids read, in order."""
+    result = await session.execute(
+        select(*_COLUMNS)
+        .where(InteractionEvent.org_id == org_id, InteractionEvent.id > from_id)
+        .order_by(InteractionEvent.id)
+        .limit(BATCH)
+    )
+    rows = [_log_row(r) for r in result]
+    touched = {r.interaction_id for r in rows if r.interaction_id is not None}
+    await _project_interactions(session, org_id, sorted(touched))
+    await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED])
+    return [r.id for r in rows]
+
+
+async def catch_up(session: AsyncSession, org_id: int) -> int:
+    """Fold the organization's new event-log rows into the projection; the number of rows
+    read past the cursor (the look-back window is read again but not counted).
+
+    Commits after each batch: give it a writing session (on SQLite not a read-only one).
+    """
+    async with _lock(org_id):
+        await session.commit()  # whatever the caller began: start from a fresh transaction
+        folded = 0
+        first = True
+        while True:
+            cursor = await _locked_cursor(session, org_id)
+            start = cursor.last_event_id
+            from_id = max(0, start - LOOKBACK) if first else start
+            first = False
+            ids = await _batch(session, org_id, from_id)
+            folded += sum(1 for i in ids if i > start)
+            if ids and ids[-1] > start:
+                cursor.last_event_id = ids[-1]
+            await session.commit()
+            if len(ids) < BATCH:
+                return folded
+
+
+async def rebuild(session: AsyncSession, org_id: int) -> int:
+    """Drop the organization's projection and fold its whole log again; rows folded."""
+    async with _lock(org_id):
+        await session.commit()
+        await _locked_cursor(session, org_id)
+        for table in (AnalyticsSegment, AnalyticsInteraction, AnalyticsAgentState):
+            await session.execute(delete(table).where(table.org_id == org_id))
+        await session.execute(
+            update(AnalyticsCursor).where(AnalyticsCursor.org_id == org_id).values(last_event_id=0)
+        )
+        await session.commit()
+    return await catch_up(session, org_id)
