@@ -2,10 +2,10 @@
 
 The definitions are those of docs/metrics.md. Choices for odd orders, all deliberate:
 
-- Rows are read by id, except that among rows with the same time the accepted input events
-  (``interaction.ended``, ``interaction.transferred``, ``conversation.resumed``...) come before
-  the routing decisions: the routing loop writes a batch's decisions before the event that
-  caused them, all at the same time.
+- Rows are read by id, except that an accepted input event (``interaction.ended``,
+  ``interaction.transferred``, ``conversation.resumed``...) is read before the decision rows
+  just before it with the same time and of a type it can cause: the routing loop writes a
+  batch's decisions before the event that caused them, all at one time.
 - A row id seen twice is read once; a second ``interaction.arrived`` is ignored; an
   ``interaction.assigned`` to the agent already holding the interaction is ignored (recovery
   gives interactions back); an assignment while another agent holds it closes that segment
@@ -49,6 +49,37 @@ INPUT_TYPES = frozenset(
     }
 )
 
+_ROUTED = frozenset(
+    {
+        "interaction.queued",
+        "interaction.offered",
+        "interaction.assigned",
+        "interaction.requeued",
+        "offer.withdrawn",
+        "interaction.flow_moved",
+        "interaction.step_widened",
+        "interaction.overflowed",
+        "callback.offered",
+        "callback.accepted",
+        "interaction.abandoned",
+        "agent.auto_paused",
+    }
+)
+#: The decision rows of the same interaction an input event can cause (written before it).
+CAUSES: dict[str, frozenset[str]] = {
+    "interaction.arrived": _ROUTED,
+    "interaction.key_pressed": _ROUTED,
+    "offer.accepted": frozenset({"interaction.assigned", "offer.withdrawn"}),
+    "offer.rejected": _ROUTED,
+    "offer.expired": _ROUTED,
+    "offer.reclaimed": _ROUTED,
+    "interaction.transferred": _ROUTED,
+    "conversation.resumed": _ROUTED,
+    "interaction.ended": frozenset(
+        {"interaction.abandoned", "offer.withdrawn", "agent.wrap_up_started"}
+    ),
+}
+
 #: Rows that put an interaction in front of agents (the engine logs ``queued`` only when it
 #: has to wait: an interaction offered or auto-assigned at once has no ``queued`` row).
 _ENTERS_QUEUE = frozenset({"interaction.queued", "interaction.offered", "interaction.assigned"})
@@ -56,20 +87,32 @@ _ENTERS_QUEUE = frozenset({"interaction.queued", "interaction.offered", "interac
 STATE_CHANGED = "agent.state_changed"
 
 
-def order_key(row: LogRow) -> tuple[float, int, int]:
-    """Reading order: time, input events before decisions at the same time, then id."""
-    return (row.at_ts, 0 if row.type in INPUT_TYPES else 1, row.id)
-
-
 def _ordered(rows: Iterable[LogRow]) -> list[LogRow]:
+    """Rows by id, each row once, each input event moved before the decisions it caused.
+
+    The routing loop writes a batch as its decisions then its input event, all at one time:
+    the decision rows just before an input event, with its time and of a type it can cause
+    (``CAUSES``), are read after it.
+    """
     seen: set[int] = set()
     out: list[LogRow] = []
+    pending: list[LogRow] = []
     for row in sorted(rows, key=lambda r: r.id):
         if row.id in seen:
             continue
         seen.add(row.id)
+        if row.type not in INPUT_TYPES:
+            pending.append(row)
+            continue
+        caused = CAUSES.get(row.type, frozenset())
+        cut = len(pending)
+        while cut and pending[cut - 1].at_ts == row.at_ts and pending[cut - 1].type in caused:
+            cut -= 1
+        out.extend(pending[:cut])
         out.append(row)
-    out.sort(key=order_key)
+        out.extend(pending[cut:])
+        pending = []
+    out.extend(pending)
     return out
 
 
