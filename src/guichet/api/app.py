@@ -9,9 +9,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from guichet import __version__
+from guichet.analytics.jobs import ExportRunner
 from guichet.api import problems, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
+from guichet.api.routes import exports as exports_routes
 from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
 from guichet.live import LiveRegistry
@@ -46,10 +48,16 @@ def create_app(settings: Settings) -> FastAPI:
     )
     state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus)
     state.snapshots = live_snapshot(state.readers())
+    # CSV export jobs run in this process (R-AN-6); files under <data dir>/exports, kept 7 days.
+    export_runner = ExportRunner(
+        state.sessions, state.readers(), directory=settings.data_dir / "exports"
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await export_runner.startup()
         yield
+        await export_runner.stop()
         if state.live is not None:
             await state.live.stop()
         state.bus.shutdown()
@@ -65,11 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.guichet = state
+    app.state.export_runner = export_runner
     problems.install(app)
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:
         api.include_router(router)
+    api.include_router(exports_routes.router)
     api.include_router(ws.router)
     app.include_router(api)
 

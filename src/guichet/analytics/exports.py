@@ -1,0 +1,400 @@
+"""Export row streams (R-AN-6, R-AN-8): the projection as CSV rows, under the caller's scope.
+
+Every export reads the analytics projection (``guichet.analytics.store`` folds the event log
+into it first: :func:`prepare`), limited to what the caller's statistics scope lets appear
+(R-A-2, R-A-6: the conversation filter as a subquery on interaction ids; for agent-state rows
+the agents the scope reaches) and to the R-AN-5 filters. Rows come in keyset pages, each read
+in a short session of its own, so memory stays flat at a million rows and no transaction is
+held open while a client downloads.
+
+Kinds: ``interactions`` (one row per interaction), ``agent_states`` (one row per agent state
+change, R-AN-8) and one per dashboard (``callers_in_queue``, ``agent_performance``,
+``resolved_conversations``; see :mod:`guichet.analytics.dashboard_rows`). Columns:
+docs/api/exports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from guichet.actions.access import conversation_where
+from guichet.analytics import store
+from guichet.analytics.csv import Timestamp
+from guichet.authz.access import Area, Scope, Subject
+from guichet.errors import Forbidden
+from guichet.persistence.models import (
+    AnalyticsAgentState,
+    AnalyticsInteraction,
+    AnalyticsSegment,
+    Disposition,
+    Interaction,
+    InteractionTag,
+    Queue,
+    QueueMember,
+    Skill,
+    Tag,
+    User,
+)
+
+AI = AnalyticsInteraction
+AS = AnalyticsAgentState
+#: Rows per keyset page.
+PAGE = 2000
+Row = dict[str, Any]
+Sessions = async_sessionmaker[AsyncSession]
+
+INTERACTION_COLUMNS = (
+    "interaction_id",
+    "channel",
+    "queue_id",
+    "queue_name",
+    "skill_id",
+    "skill_name",
+    "agent_id",
+    "agent_name",
+    "first_agent_id",
+    "first_agent_name",
+    "arrived_at",
+    "queued_at",
+    "answered_at",
+    "abandoned_at",
+    "ended_at",
+    "wait_s",
+    "talk_s",
+    "hold_s",
+    "wrap_s",
+    "handle_s",
+    "first_response_s",
+    "offers",
+    "no_answers",
+    "transfers",
+    "overflowed",
+    "callback",
+    "outcome",
+    "resolved",
+    "tags",
+    "disposition",
+)
+AGENT_STATE_COLUMNS = (
+    "event_id",
+    "agent_id",
+    "agent_name",
+    "state",
+    "reason",
+    "start_at",
+    "end_at",
+    "duration_s",
+)
+#: Tag names in the ``tags`` cell are joined with this.
+TAG_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """The R-AN-5 filters: arrival (or state start) in [from_ts, to_ts), and ids/channels."""
+
+    from_ts: float | None = None
+    to_ts: float | None = None
+    queue_ids: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
+    agent_ids: tuple[int, ...] = ()
+    skill_ids: tuple[int, ...] = ()
+    #: The service-level threshold T of the dashboards (None: the queue setting or 20 s).
+    service_level_s: float | None = None
+
+    def to_params(self) -> dict[str, Any]:
+        """JSON for ``export_jobs.params``."""
+        return {
+            "from_ts": self.from_ts,
+            "to_ts": self.to_ts,
+            "queue_ids": list(self.queue_ids),
+            "channels": list(self.channels),
+            "agent_ids": list(self.agent_ids),
+            "skill_ids": list(self.skill_ids),
+            "service_level_s": self.service_level_s,
+        }
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ExportFilters:
+        """The filters stored by :meth:`to_params`."""
+
+        def floats(name: str) -> float | None:
+            value = params.get(name)
+            return None if value is None else float(value)
+
+        return cls(
+            from_ts=floats("from_ts"),
+            to_ts=floats("to_ts"),
+            queue_ids=tuple(int(v) for v in params.get("queue_ids") or ()),
+            channels=tuple(str(v) for v in params.get("channels") or ()),
+            agent_ids=tuple(int(v) for v in params.get("agent_ids") or ()),
+            skill_ids=tuple(int(v) for v in params.get("skill_ids") or ()),
+            service_level_s=floats("service_level_s"),
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who exports what: the caller's access rights and the filters."""
+
+    subject: Subject
+    filters: ExportFilters = field(default_factory=ExportFilters)
+
+    @property
+    def org_id(self) -> int:
+        """The caller's organization."""
+        return self.subject.org_id
+
+
+def statistics_scope(subject: Subject) -> Scope:
+    """The caller's statistics scope; 403 (R-A-2) when they have none at all."""
+    scope = subject.scope(Area.STATISTICS)
+    if scope is Scope.DENIED:
+        raise Forbidden("this needs a statistics scope", code="forbidden", rule="R-A-2")
+    return scope
+
+
+def interactions_in_scope(subject: Subject) -> ColumnElement[bool] | None:
+    """SQL limiting projection rows to the conversations the caller's statistics scope lets
+    appear (R-A-2); None when it is ``all`` (no subquery to run)."""
+    if statistics_scope(subject) is Scope.ALL:
+        return None
+    visible = select(Interaction.id).where(conversation_where(subject, Area.STATISTICS))
+    return AI.interaction_id.in_(visible)
+
+
+def agents_in_scope(subject: Subject, column: Any) -> ColumnElement[bool] | None:
+    """SQL limiting agent rows to the agents the statistics scope reaches: the caller (own),
+    with the members of their department subtree (department); None for ``all``."""
+    scope = statistics_scope(subject)
+    if scope is Scope.ALL:
+        return None
+    if scope is Scope.OWN or not subject.departments:
+        return column == subject.user_id  # type: ignore[no-any-return]
+    members = select(User.id).where(User.department_id.in_(sorted(subject.departments)))
+    return or_(column == subject.user_id, column.in_(members))
+
+
+def interaction_where(req: Request) -> list[ColumnElement[bool]]:
+    """The WHERE of the ``interactions`` export: organization, scope, R-AN-5 filters."""
+    f = req.filters
+    out: list[ColumnElement[bool]] = [AI.org_id == req.org_id]
+    scope = interactions_in_scope(req.subject)
+    if scope is not None:
+        out.append(scope)
+    if f.from_ts is not None:
+        out.append(AI.arrived_ts >= f.from_ts)
+    if f.to_ts is not None:
+        out.append(AI.arrived_ts < f.to_ts)
+    if f.queue_ids:
+        out.append(AI.queue_id.in_(f.queue_ids))
+    if f.channels:
+        out.append(AI.channel.in_(f.channels))
+    if f.skill_ids:
+        out.append(AI.skill_id.in_(f.skill_ids))
+    if f.agent_ids:
+        by_segment = exists().where(
+            AnalyticsSegment.interaction_id == AI.interaction_id,
+            AnalyticsSegment.agent_id.in_(f.agent_ids),
+        )
+        out.append(or_(AI.agent_id.in_(f.agent_ids), by_segment))
+    return out
+
+
+def agent_state_where(req: Request) -> list[ColumnElement[bool]]:
+    """The WHERE of the ``agent_states`` export: a state change starting in the period, of an
+    agent the scope reaches, named by ``agent_ids`` or a member of one of ``queue_ids``."""
+    f = req.filters
+    out: list[ColumnElement[bool]] = [AS.org_id == req.org_id]
+    scope = agents_in_scope(req.subject, AS.agent_id)
+    if scope is not None:
+        out.append(scope)
+    if f.from_ts is not None:
+        out.append(AS.start_ts >= f.from_ts)
+    if f.to_ts is not None:
+        out.append(AS.start_ts < f.to_ts)
+    if f.agent_ids:
+        out.append(AS.agent_id.in_(f.agent_ids))
+    if f.queue_ids:
+        members = select(QueueMember.user_id).where(QueueMember.queue_id.in_(f.queue_ids))
+        out.append(AS.agent_id.in_(members))
+    return out
+
+
+async def _names(session: AsyncSession, model: Any, org_id: int, column: Any) -> dict[int, str]:
+    rows = await session.execute(select(model.id, column).where(model.org_id == org_id))
+    return {int(i): str(n) for i, n in rows.all()}
+
+
+async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(InteractionTag.interaction_id, Tag.name)
+        .join(Tag, Tag.id == InteractionTag.tag_id)
+        .where(InteractionTag.interaction_id.in_(ids))
+        .order_by(InteractionTag.interaction_id, Tag.name)
+    )
+    out: dict[int, list[str]] = {}
+    for iid, name in rows.all():
+        out.setdefault(int(iid), []).append(str(name))
+    return {iid: TAG_SEPARATOR.join(names) for iid, names in out.items()}
+
+
+def _ts(value: float | None) -> Timestamp | None:
+    return None if value is None else Timestamp(value)
+
+
+async def count_interactions(session: AsyncSession, req: Request) -> int:
+    """How many rows the ``interactions`` export has."""
+    total = await session.scalar(
+        select(func.count()).select_from(AI).where(*interaction_where(req))
+    )
+    return int(total or 0)
+
+
+async def count_agent_states(session: AsyncSession, req: Request) -> int:
+    """How many rows the ``agent_states`` export has."""
+    total = await session.scalar(
+        select(func.count()).select_from(AS).where(*agent_state_where(req))
+    )
+    return int(total or 0)
+
+
+async def interaction_rows(
+    sessions: Sessions, req: Request, page: int = PAGE
+) -> AsyncIterator[Row]:
+    """One row per interaction, by arrival time then id (keyset pages of ``page`` rows)."""
+    async with sessions() as s:
+        queues = await _names(s, Queue, req.org_id, Queue.name)
+        skills = await _names(s, Skill, req.org_id, Skill.name)
+        users = await _names(s, User, req.org_id, User.display_name)
+        dispositions = await _names(s, Disposition, req.org_id, Disposition.name)
+    where = interaction_where(req)
+    last: tuple[float, int] | None = None
+    while True:
+        stmt = select(AI, Interaction.disposition_id).join(
+            Interaction, Interaction.id == AI.interaction_id
+        )
+        stmt = stmt.where(*where)
+        if last is not None:
+            ts, iid = last
+            stmt = stmt.where(
+                or_(AI.arrived_ts > ts, and_(AI.arrived_ts == ts, AI.interaction_id > iid))
+            )
+        stmt = stmt.order_by(AI.arrived_ts, AI.interaction_id).limit(page)
+        async with sessions() as s:
+            batch = (await s.execute(stmt)).all()
+            tags = await _tags(s, [r.interaction_id for r, _ in batch]) if batch else {}
+        for r, disposition_id in batch:
+            yield _interaction_row(r, disposition_id, queues, skills, users, dispositions, tags)
+        if len(batch) < page:
+            return
+        last = (batch[-1][0].arrived_ts, batch[-1][0].interaction_id)
+
+
+def _interaction_row(
+    r: AnalyticsInteraction,
+    disposition_id: int | None,
+    queues: dict[int, str],
+    skills: dict[int, str],
+    users: dict[int, str],
+    dispositions: dict[int, str],
+    tags: dict[int, str],
+) -> Row:
+    def name(names: dict[int, str], key: int | None) -> str | None:
+        return None if key is None else names.get(key)
+
+    return {
+        "interaction_id": r.interaction_id,
+        "channel": r.channel,
+        "queue_id": r.queue_id,
+        "queue_name": name(queues, r.queue_id),
+        "skill_id": r.skill_id,
+        "skill_name": name(skills, r.skill_id),
+        "agent_id": r.agent_id,
+        "agent_name": name(users, r.agent_id),
+        "first_agent_id": r.first_agent_id,
+        "first_agent_name": name(users, r.first_agent_id),
+        "arrived_at": _ts(r.arrived_ts),
+        "queued_at": _ts(r.queued_ts),
+        "answered_at": _ts(r.answered_ts),
+        "abandoned_at": _ts(r.abandoned_ts),
+        "ended_at": _ts(r.ended_ts),
+        "wait_s": r.wait_s,
+        "talk_s": r.talk_s,
+        "hold_s": r.hold_s,
+        "wrap_s": r.wrap_s,
+        "handle_s": r.talk_s + r.hold_s + r.wrap_s,
+        "first_response_s": r.first_response_s,
+        "offers": r.offers,
+        "no_answers": r.no_answers,
+        "transfers": r.transfers,
+        "overflowed": r.overflowed,
+        "callback": r.callback,
+        "outcome": r.outcome,
+        "resolved": r.resolved,
+        "tags": tags.get(r.interaction_id, ""),
+        "disposition": name(dispositions, disposition_id),
+    }
+
+
+async def agent_state_rows(
+    sessions: Sessions, req: Request, page: int = PAGE
+) -> AsyncIterator[Row]:
+    """One row per agent state change (R-AN-8), by start time then event id."""
+    async with sessions() as s:
+        users = await _names(s, User, req.org_id, User.display_name)
+    where = agent_state_where(req)
+    last: tuple[float, int] | None = None
+    while True:
+        stmt = select(AS).where(*where)
+        if last is not None:
+            ts, eid = last
+            stmt = stmt.where(or_(AS.start_ts > ts, and_(AS.start_ts == ts, AS.event_id > eid)))
+        stmt = stmt.order_by(AS.start_ts, AS.event_id).limit(page)
+        async with sessions() as s:
+            batch = list(await s.scalars(stmt))
+        for r in batch:
+            yield {
+                "event_id": r.event_id,
+                "agent_id": r.agent_id,
+                "agent_name": users.get(r.agent_id),
+                "state": r.state,
+                "reason": r.reason,
+                "start_at": Timestamp(r.start_ts),
+                "end_at": _ts(r.end_ts),
+                "duration_s": None if r.end_ts is None else r.end_ts - r.start_ts,
+            }
+        if len(batch) < page:
+            return
+        last = (batch[-1].start_ts, batch[-1].event_id)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One kind of export: its columns, how many rows it has, and its rows."""
+
+    kind: str
+    columns: tuple[str, ...]
+    count: Callable[[AsyncSession, Request], Any]
+    rows: Callable[[Sessions, Request], AsyncIterator[Row]]
+
+
+EXPORTS: dict[str, Export] = {
+    "interactions": Export(
+        "interactions", INTERACTION_COLUMNS, count_interactions, interaction_rows
+    ),
+    "agent_states": Export(
+        "agent_states", AGENT_STATE_COLUMNS, count_agent_states, agent_state_rows
+    ),
+}
+
+
+async def prepare(session: AsyncSession, org_id: int) -> None:
+    """Fold the event log into the projection up to now (``store.catch_up``), and commit."""
+    await store.catch_up(session, org_id)
+    await session.commit()

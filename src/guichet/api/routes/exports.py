@@ -1,0 +1,224 @@
+"""CSV exports (R-AN-6): small ones streamed directly, large ones as export jobs.
+
+Every export is limited to the caller's statistics scope (R-A-2, R-A-6; 403 without one) and
+the R-AN-5 filters. ``GET /exports/{kind}.csv`` answers 413 above
+``GUICHET_EXPORT_SYNC_MAX_ROWS`` rows, pointing to ``POST /export-jobs``. A job is seen by its
+owner only (404 for anyone else); its file is kept 7 days. Columns: docs/api/exports.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.actions.common import check_ids_in_org
+from guichet.analytics import exports, jobs
+from guichet.analytics.csv import stream_csv
+from guichet.analytics.exports import EXPORTS, ExportFilters, statistics_scope
+from guichet.api.deps import CurrentUser, SessionDep, StateDep, SubjectDep
+from guichet.api.schemas.exports import (
+    Delimiter,
+    ExportFiltersIn,
+    ExportJobCreate,
+    ExportKind,
+    moment,
+)
+from guichet.authz.access import Subject
+from guichet.domain.enums import Channel
+from guichet.errors import GuichetError, NotFound, invalid
+from guichet.persistence.models import Organization, Queue, Skill, User
+
+router = APIRouter(tags=["exports"])
+
+CSV_TYPE = "text/csv; charset=utf-8"
+IdList = Annotated[list[int], Query()]
+
+
+class ExportTooLarge(GuichetError):
+    """More rows than an export sends directly (HTTP 413)."""
+
+    status = 413
+    title = "Export too large"
+    default_code = "export_too_large"
+
+
+def _runner(request: Request) -> jobs.ExportRunner:
+    runner: jobs.ExportRunner = request.app.state.export_runner
+    return runner
+
+
+RunnerDep = Annotated[jobs.ExportRunner, Depends(_runner)]
+
+
+def _allowed(subject: SubjectDep) -> Subject:
+    """The caller's access rights, if they hold a statistics scope (403 R-A-2 otherwise)."""
+    statistics_scope(subject)
+    return subject
+
+
+StatisticsSubject = Annotated[Subject, Depends(_allowed)]
+
+
+async def _filters(session: AsyncSession, org_id: int, body: ExportFiltersIn) -> ExportFilters:
+    """The filters as the exports read them: the period in POSIX seconds, ids of the caller's
+    organization (422 naming the field otherwise), ``to`` after ``from`` (R-AN-5)."""
+    org = await session.get(Organization, org_id)
+    tz = ZoneInfo(org.timezone if org is not None and org.timezone else "UTC")
+    start = None if body.from_ is None else moment(body.from_, tz, "from")
+    end = None if body.to is None else moment(body.to, tz, "to")
+    if start is not None and end is not None and end <= start:
+        raise invalid("to", "must be after from", "R-AN-5")
+    queues = await check_ids_in_org(
+        session, Queue, org_id=org_id, ids=body.queue_id, field="queue_id"
+    )
+    agents = await check_ids_in_org(
+        session, User, org_id=org_id, ids=body.agent_id, field="agent_id"
+    )
+    skills = await check_ids_in_org(
+        session, Skill, org_id=org_id, ids=body.skill_id, field="skill_id"
+    )
+    return ExportFilters(
+        from_ts=start,
+        to_ts=end,
+        queue_ids=tuple(queues),
+        channels=tuple(sorted({c.value for c in body.channel})),
+        agent_ids=tuple(agents),
+        skill_ids=tuple(skills),
+        service_level_s=body.service_level_s,
+    )
+
+
+def _export(kind: ExportKind) -> exports.Export:
+    found = EXPORTS.get(kind.value)
+    if found is None:
+        raise invalid("kind", f"the {kind.value} export is not available", "R-AN-6")
+    return found
+
+
+@router.get("/exports/{kind}.csv", response_class=StreamingResponse)
+async def export_csv(
+    kind: ExportKind,
+    principal: CurrentUser,
+    subject: StatisticsSubject,
+    session: SessionDep,
+    state: StateDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    queue_id: IdList = [],  # noqa: B006 - FastAPI copies defaults
+    channel: Annotated[list[Channel], Query()] = [],  # noqa: B006
+    agent_id: IdList = [],  # noqa: B006
+    skill_id: IdList = [],  # noqa: B006
+    service_level_s: Annotated[float | None, Query(gt=0, le=86400)] = None,
+    delimiter: Annotated[Delimiter, Query()] = ",",
+) -> StreamingResponse:
+    """R-AN-6: the export as CSV, streamed (413 above the direct-export limit: use a job)."""
+    export = _export(kind)
+    body = ExportFiltersIn(
+        from_=from_,
+        to=to,
+        queue_id=queue_id,
+        channel=channel,
+        agent_id=agent_id,
+        skill_id=skill_id,
+        service_level_s=service_level_s,
+    )
+    req = exports.Request(subject, await _filters(session, principal.org_id, body))
+    async with state.sessions() as writer:  # folding the log writes (SQLite: the writer)
+        await exports.prepare(writer, principal.org_id)
+        total = await export.count(writer, req)
+    limit = state.settings.export_sync_max_rows
+    if total > limit:
+        raise ExportTooLarge(
+            f"this export has {total} rows, more than the {limit} sent directly: start an "
+            "export job with POST /api/v1/export-jobs and download its file when done",
+            rule="R-AN-6",
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(
+        stream_csv(export.columns, export.rows(state.readers(), req), delimiter=delimiter),
+        media_type=CSV_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="guichet-{kind.value}-{stamp}.csv"',
+            "X-Export-Rows": str(total),
+        },
+    )
+
+
+@router.post("/export-jobs", status_code=202)
+async def create_export_job(
+    body: ExportJobCreate,
+    principal: CurrentUser,
+    subject: StatisticsSubject,
+    session: SessionDep,
+    runner: RunnerDep,
+) -> dict[str, Any]:
+    """R-AN-6: start an export job; it runs in the server, its file is kept 7 days."""
+    _export(body.kind)
+    filters = await _filters(session, principal.org_id, body.filters)
+    job = await jobs.create_job(
+        session,
+        user=principal.user,
+        kind=body.kind.value,
+        filters=filters,
+        delimiter=body.delimiter,
+    )
+    runner.start(job.id)
+    return jobs.job_dict(job)
+
+
+@router.get("/export-jobs")
+async def list_export_jobs(
+    principal: CurrentUser, subject: StatisticsSubject, session: SessionDep
+) -> dict[str, Any]:
+    """The caller's own export jobs, newest first."""
+    rows = await jobs.list_jobs(session, user=principal.user)
+    return {"items": [jobs.job_dict(j) for j in rows]}
+
+
+@router.get("/export-jobs/{job_id}")
+async def read_export_job(
+    job_id: int, principal: CurrentUser, subject: StatisticsSubject, session: SessionDep
+) -> dict[str, Any]:
+    """One of the caller's jobs, with its progress (404 for anyone else's)."""
+    return jobs.job_dict(await jobs.own_job(session, user=principal.user, job_id=job_id))
+
+
+@router.get("/export-jobs/{job_id}/file", response_class=FileResponse)
+async def download_export_job(
+    job_id: int,
+    principal: CurrentUser,
+    subject: StatisticsSubject,
+    session: SessionDep,
+    runner: RunnerDep,
+) -> FileResponse:
+    """The file of one of the caller's finished jobs (404 until it is done, or once gone)."""
+    job = await jobs.own_job(session, user=principal.user, job_id=job_id)
+    path = jobs.file_path(runner.directory, job)
+    if job.status != "done" or not path.is_file():
+        raise NotFound(f"export job {job_id} has no file (status {job.status})")
+    return FileResponse(
+        path,
+        media_type=CSV_TYPE,
+        filename=f"guichet-{job.kind}-{job.id}.csv",
+        content_disposition_type="attachment",
+    )
+
+
+@router.delete("/export-jobs/{job_id}", status_code=204)
+async def delete_export_job(
+    job_id: int,
+    principal: CurrentUser,
+    subject: StatisticsSubject,
+    session: SessionDep,
+    runner: RunnerDep,
+) -> None:
+    """Delete one of the caller's jobs and its file (a running one is stopped first)."""
+    job = await jobs.own_job(session, user=principal.user, job_id=job_id)
+    await runner.cancel(job.id)
+    await session.refresh(job)
+    await jobs.delete_job(session, job, directory=runner.directory)
