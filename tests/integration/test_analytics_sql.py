@@ -12,6 +12,7 @@ SQL (:mod:`guichet.analytics.queries`) must give what the pure reference
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,11 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from guichet.actions.orgs import do_create_organization
 from guichet.actions.queues import do_create_queue
 from guichet.actions.users import do_create_user
-from guichet.analytics import folds, store
+from guichet.analytics import folds, metrics, queries, store
 from guichet.analytics.facts import AgentStateFact, InteractionFact, LogRow, SegmentFact
+from guichet.analytics.metrics import Filters
+from guichet.authz.access import Scope, Subject, grants
 from guichet.persistence.db import create_engine, session_factory
 from guichet.persistence.migrate import upgrade
-from guichet.persistence.models import Interaction, InteractionEvent
+from guichet.persistence.models import (
+    Assignment,
+    Disposition,
+    Interaction,
+    InteractionEvent,
+    InteractionTag,
+    Tag,
+)
 from guichet.persistence.models.analytics import (
     AnalyticsAgentState,
     AnalyticsInteraction,
@@ -255,6 +265,18 @@ async def write_log(
             )
         for agent in org.agents:
             state_log(rnd, log, agent=agent, start=start, end=end)
+        holders: dict[int, list[int]] = {}
+        for r in log.rows:
+            if r["type"] == "interaction.assigned":
+                holders.setdefault(r["interaction_id"], []).append(r["agent_id"])
+        for row in rows:  # the live tables the statistics scope is judged on (R-A-2)
+            agents = holders.get(row.id, [])
+            row.agent_id = agents[-1] if agents else None
+            for i, agent in enumerate(agents):
+                last = i == len(agents) - 1
+                session.add(
+                    Assignment(org_id=org.id, interaction_id=row.id, agent_id=agent, active=last)
+                )
         log.rows.sort(key=lambda r: r["at"])
         for r in log.rows:
             r["id"] = world.next_event_id
@@ -392,3 +414,166 @@ async def test_late_commit_within_the_lookback_is_folded(world: World) -> None:
         await session.commit()
         await store.catch_up(session, paris.id)
         assert await projection(session, paris.id) == expected(await log_rows(session, paris.id))
+
+
+# --- Dashboards: SQL == the pure reference -----------------------------------------------------
+
+
+def close(got: Any, want: Any, path: str = "") -> None:
+    """Equal, floats within rounding (SQL sums in another order than ``math.fsum``)."""
+    if isinstance(want, float) and isinstance(got, int | float):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), path
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), (path, got, want)
+        for key in want:
+            close(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), (path, got, want)
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            close(g, w, f"{path}[{i}]")
+    else:
+        assert got == want, (path, got, want)
+
+
+async def add_reasons(world: World, org: Org, seed: int) -> dict[int, list[tuple[str, int, str]]]:
+    """Tags and dispositions on some interactions; the reference's ``reasons`` mapping."""
+    rnd = random.Random(seed)
+    out: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    async with world.factory() as session:
+        tags = [Tag(org_id=org.id, name=f"t{i}", name_key=f"t{i}") for i in range(4)]
+        disps = [Disposition(org_id=org.id, name=f"d{i}", name_key=f"d{i}") for i in range(3)]
+        session.add_all([*tags, *disps])
+        await session.flush()
+        for iid in org.interactions:
+            for tag in rnd.sample(tags, rnd.randint(0, 2)):
+                session.add(InteractionTag(interaction_id=iid, tag_id=tag.id))
+                out[iid].append(("tag", tag.id, tag.name))
+            if rnd.random() < 0.5:
+                disp = rnd.choice(disps)
+                row = await session.get(Interaction, iid)
+                assert row is not None
+                row.disposition_id = disp.id
+                out[iid].append(("disposition", disp.id, disp.name))
+        await session.commit()
+    return out
+
+
+def everyone(org: Org) -> Subject:
+    """A subject whose statistics scope is all (a Director)."""
+    return Subject(org_id=org.id, user_id=org.agents[0], scopes=grants(Scope.ALL))
+
+
+def filter_sets(org: Org, start: float) -> list[Filters]:
+    """No filter, periods across the DST change, and each id filter."""
+    day = 86400.0
+    return [
+        Filters(),
+        Filters(from_ts=start + day, to_ts=start + 3 * day),
+        Filters(from_ts=start + 1.5 * day),
+        Filters(to_ts=start + 2.25 * day),
+        Filters(queue_ids=frozenset(org.queues[:1])),
+        Filters(channels=frozenset({"chat", "voice"})),
+        Filters(agent_ids=frozenset(org.agents[1:3])),
+        Filters(skill_ids=frozenset({1})),
+        Filters(
+            from_ts=start + 0.5 * day,
+            to_ts=start + 3.5 * day,
+            queue_ids=frozenset(org.queues),
+            channels=frozenset({"chat", "email", "messaging"}),
+            agent_ids=frozenset(org.agents),
+            skill_ids=frozenset({1, 2}),
+        ),
+    ]
+
+
+async def compare_dashboards(
+    session: AsyncSession,
+    subject: Subject,
+    org: Org,
+    facts: tuple[list[InteractionFact], list[SegmentFact], list[AgentStateFact]],
+    reasons: dict[int, list[tuple[str, int, str]]],
+    flt: Filters,
+    *,
+    now_ts: float,
+) -> None:
+    """Every dashboard through SQL equals the reference over ``facts``."""
+    ix, segs, states = facts
+    for threshold in (20.0, 45.0):
+        close(
+            await queries.callers_in_queue(
+                session, subject=subject, filters=flt, tz=org.timezone, threshold_s=threshold
+            ),
+            metrics.callers_in_queue(ix, flt, tz=org.timezone, threshold_s=threshold),
+            "callers",
+        )
+    close(
+        await queries.agent_performance(session, subject=subject, filters=flt, now_ts=now_ts),
+        metrics.agent_performance(states, segs, ix, flt, now_ts=now_ts),
+        "agents",
+    )
+    close(
+        await queries.resolved_conversations(session, subject=subject, filters=flt, top=5),
+        metrics.resolved_conversations(ix, reasons, flt, top=5),
+        "resolved",
+    )
+    thresholds = {org.queues[0]: 30.0}
+    for now in (now_ts, MARCH + 2.2 * 86400):
+        close(
+            await queries.realtime(
+                session,
+                subject=subject,
+                filters=flt,
+                now_ts=now,
+                tz=org.timezone,
+                thresholds=thresholds,
+            ),
+            metrics.realtime(ix, flt, now_ts=now, tz=org.timezone, thresholds=thresholds),
+            "realtime",
+        )
+
+
+async def test_dashboards_equal_the_reference(world: World) -> None:
+    """R-AN-1..R-AN-5: callers in queue, agent performance, resolved conversations and the
+    real-time figures from SQL equal metrics.py on the same facts, for every filter, in
+    Europe/Paris across the 2026-03-29 DST change and in Asia/Kathmandu (+05:45)."""
+    now_ts = MARCH + 4 * 86400 + 3600
+    for n, org in enumerate(world.orgs):
+        await write_log(
+            world, org, seed=10 + n, count=150, start=MARCH, days=4, skills=(None, 1, 2)
+        )
+        reasons = await add_reasons(world, org, seed=20 + n)
+        async with world.factory() as session:
+            await store.catch_up(session, org.id)
+            facts = await projection(session, org.id)
+            for flt in filter_sets(org, MARCH):
+                await compare_dashboards(
+                    session, everyone(org), org, facts, reasons, flt, now_ts=now_ts
+                )
+
+
+async def test_statistics_scope_limits_every_figure(world: World) -> None:
+    """R-A-2, R-A-6: a Manager's dashboards count only the conversations they handled and
+    their own state time; another organization's caller sees none of these rows."""
+    paris, ktm = world.orgs
+    await write_log(world, paris, seed=30, count=120, start=MARCH, days=3)
+    reasons = await add_reasons(world, paris, seed=31)
+    manager = paris.agents[1]
+    subject = Subject(
+        org_id=paris.id, user_id=manager, scopes=grants(Scope.DENIED, statistics=Scope.OWN)
+    )
+    now_ts = MARCH + 3 * 86400
+    async with world.factory() as session:
+        await store.catch_up(session, paris.id)
+        ix, segs, states = await projection(session, paris.id)
+        mine = {s.interaction_id for s in segs if s.agent_id == manager}
+        assert mine and len(mine) < len(ix)
+        facts = (
+            [f for f in ix if f.interaction_id in mine],
+            [s for s in segs if s.interaction_id in mine],
+            [s for s in states if s.agent_id == manager],
+        )
+        for flt in filter_sets(paris, MARCH)[:3]:
+            await compare_dashboards(session, subject, paris, facts, reasons, flt, now_ts=now_ts)
+        stranger = everyone(ktm)
+        empty = ([], [], [])
+        await compare_dashboards(session, stranger, ktm, empty, {}, Filters(), now_ts=now_ts)
