@@ -88,6 +88,29 @@ class _Stream:
         self.wrap = queue.wrap_up_s
 
 
+#: Called after each engine call: (simulated time, input event or None for timers, decisions).
+Recorder = Callable[[float, Any, list[Any]], None]
+
+
+def _recording(
+    engine: RoutingEngine, recorder: Recorder
+) -> tuple[Callable[[Any, float], list[Any]], Callable[[float], list[Any]]]:
+    """`engine.handle` and `engine.advance` that also report each call to `recorder`."""
+    engine_handle, engine_advance = engine.handle, engine.advance
+
+    def handle(event: Any, now: float) -> list[Any]:
+        decisions = engine_handle(event, now)
+        recorder(now, event, decisions)
+        return decisions
+
+    def advance(now: float) -> list[Any]:
+        decisions = engine_advance(now)
+        recorder(now, None, decisions)
+        return decisions
+
+    return handle, advance
+
+
 @dataclass(slots=True)
 class RunResult:
     """Measures of one replication, overall and per queue, plus optional traces."""
@@ -112,14 +135,24 @@ def run_replication(
     replication: int = 0,
     trace: bool = False,
     progress: Callable[[float], None] | None = None,
+    recorder: Recorder | None = None,
 ) -> RunResult:
-    """Simulate one independent replication of `scenario` (R-X-1)."""
+    """Simulate one independent replication of `scenario` (R-X-1).
+
+    `recorder`, when given, is called after every engine call with the simulated time, the
+    input event (None for the engine's timers) and the decisions, in order: enough to write
+    the event log the live service would have written (`guichet.analytics.simlog`).
+    """
     start, end = scenario.warmup_s, scenario.duration_s
     threshold = scenario.sl_threshold_s
     engine = RoutingEngine(
         routing_config(scenario), seed=seed * 1_000_003 + replication, keep_finished=False
     )
-    handle, advance, next_deadline = engine.handle, engine.advance, engine.next_deadline
+    handle: Callable[[Any, float], list[Any]] = engine.handle
+    advance: Callable[[float], list[Any]] = engine.advance
+    next_deadline = engine.next_deadline
+    if recorder is not None:
+        handle, advance = _recording(engine, recorder)
 
     tallies = {q.id: QueueTally() for q in scenario.queues}
     heap: list[tuple[float, int, int, Any]] = []

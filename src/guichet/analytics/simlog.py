@@ -1,0 +1,635 @@
+"""Event logs for tests and benchmarks: from a simulator run, or synthetic (R-AN-8, R-X-1).
+
+`simulate_log` runs a scenario through the real routing engine (`guichet.sim`) and writes
+the event-log rows the live service would have written for it: the same `type`, columns
+and `data` as `guichet.live.events_log` (whose functions it calls) and
+`guichet.live.presence_sync` (`agent.state_changed`), in the same order (a batch's
+decisions, then its input event, then the agents' state changes). Engine ids become
+integers (agents are users); times are a chosen UTC start plus the simulated seconds. The
+simulator's own counts come back with it, so a test can compare the analytics with them.
+
+`synthetic_log` makes a large, plausible log without the engine (30 days, a million
+interactions) for `bench/analytics.py`, one day at a time.
+
+`insert_log` writes an organization, its users, queues, interactions and event rows into a
+database with bulk inserts (SQLite `executemany`, PostgreSQL `COPY`), ids given by the log
+(`next_ids` says which are free), so the analytics projector can fold them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet.analytics.facts import LogRow
+from guichet.domain.enums import AgentState, Channel, QueueKind
+from guichet.live.events_log import decision_log, event_log
+from guichet.persistence.models import (
+    Interaction,
+    InteractionEvent,
+    Organization,
+    Queue,
+    QueueMember,
+    User,
+)
+from guichet.routing import (
+    AbandonInteraction,
+    AgentStateChanged,
+    AssignInteraction,
+    EndWrapUp,
+    InteractionArrived,
+    InteractionEnded,
+    InteractionTransferred,
+    OfferAccepted,
+    OfferInteraction,
+    OfferRejected,
+    PauseAgent,
+    RefuseEvent,
+    RequeueInteraction,
+    StartWrapUp,
+    WithdrawOffer,
+)
+from guichet.routing.decisions import Explanation
+from guichet.sim.agents import agent_ids
+from guichet.sim.scenario import Scenario
+from guichet.sim.simulator import RunResult, run_replication
+
+#: (id, at_ts, type, interaction_id, agent_id, actor_id, queue_id, skill_id, channel, data JSON)
+EventTuple = tuple[
+    int, float, str, int | None, int | None, int | None, int | None, int | None, str | None, str
+]
+#: (id, channel, status, queue_id, agent_id, arrived_ts, ended_ts)
+InteractionTuple = tuple[int, str, str, int | None, int | None, float, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class IdStart:
+    """First free id of each table a log writes: the log's ids start there."""
+
+    user: int = 1
+    queue: int = 1
+    interaction: int = 1
+    event: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInfo:
+    """A simulated agent: its user id, engine id and queues."""
+
+    id: int
+    name: str
+    queue_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    """A simulated queue: its id, engine id (name), channel and wrap-up."""
+
+    id: int
+    name: str
+    channel: str
+    wrap_up_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """The simulator's own counts for one queue (guichet.sim.measures definitions)."""
+
+    offered: int
+    handled: int
+    abandoned: int
+
+
+@dataclass
+class Batch:
+    """Interactions and event rows to insert together (one simulated day, or a whole run)."""
+
+    interactions: list[InteractionTuple]
+    events: list[EventTuple]
+
+
+@dataclass
+class LogSource:
+    """What `insert_log` writes: an organization's agents, queues and batches of rows."""
+
+    name: str
+    timezone: str
+    agents: list[AgentInfo]
+    queues: list[QueueInfo]
+    batches: Callable[[], Iterable[Batch]]
+
+
+@dataclass
+class SimLog:
+    """The event log of one simulator run, with the simulator's own results."""
+
+    start: datetime
+    timezone: str
+    agents: list[AgentInfo]
+    queues: list[QueueInfo]
+    interactions: list[InteractionTuple]
+    rows: list[LogRow]
+    #: Per queue id: offered, handled, abandoned as the simulator counted them.
+    counts: dict[int, QueueCounts]
+    result: RunResult
+    name: str = "Simulated"
+
+    def source(self) -> LogSource:
+        """The log as `insert_log` takes it."""
+        events = [
+            (
+                r.id,
+                r.at_ts,
+                r.type,
+                r.interaction_id,
+                r.agent_id,
+                r.actor_id,
+                r.queue_id,
+                r.skill_id,
+                r.channel,
+                json.dumps(r.data),
+            )
+            for r in self.rows
+        ]
+        batch = Batch(list(self.interactions), events)
+        return LogSource(self.name, self.timezone, self.agents, self.queues, lambda: [batch])
+
+
+# --- simulator run -> event log ---------------------------------------------------------
+
+
+class _Ids:
+    """Engine string ids -> integer ids (as strings, the live engine's form)."""
+
+    def __init__(self, start: IdStart, agents: dict[str, int], queues: dict[str, int]) -> None:
+        self.agents = agents
+        self.queues = queues
+        self.skills: dict[str, int] = {}
+        self.first_interaction = start.interaction - 1
+
+    def interaction(self, value: str) -> str:
+        return str(self.first_interaction + int(value))
+
+    def agent(self, value: str | None) -> str | None:
+        return None if value is None else str(self.agents[value])
+
+    def queue(self, value: str | None) -> str | None:
+        return None if value is None else str(self.queues[value])
+
+    def skill(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return str(self.skills.setdefault(value, len(self.skills) + 1))
+
+    def explanation(self, e: Explanation) -> Explanation:
+        return e._replace(
+            queue_id=self.queue(e.queue_id),
+            skill=self.skill(e.skill),
+            candidates=tuple((str(self.agents[a]), s) for a, s in e.candidates),
+        )
+
+
+#: Fields holding engine times (POSIX seconds in the live service).
+_TIMES = frozenset({"until", "expires_at", "due_at"})
+
+
+def _remap(item: Any, ids: _Ids, t0: float) -> Any:
+    """The decision or event with integer ids and POSIX times, as the live engine has them."""
+    changes: dict[str, Any] = {}
+    for name, value in zip(item._fields, item, strict=True):
+        if value is None:
+            continue
+        if name == "interaction_id":
+            changes[name] = ids.interaction(value)
+        elif name in ("agent_id", "personal_agent_id", "to_agent_id"):
+            changes[name] = ids.agent(value)
+        elif name == "agent_ids":
+            changes[name] = tuple(str(ids.agents[a]) for a in value)
+        elif name in ("queue_id", "to_queue_id"):
+            changes[name] = ids.queue(value)
+        elif name in ("skill", "to_skill"):
+            changes[name] = ids.skill(value)
+        elif name == "queues":
+            changes[name] = tuple(str(ids.queues[q]) for q in value)
+        elif name == "explanation":
+            changes[name] = ids.explanation(value)
+        elif name in _TIMES:
+            changes[name] = value + t0
+    return item._replace(**changes) if changes else item
+
+
+class _AgentMirror:
+    """The agents' R-W-1 states as the engine derives them (routing.views.agent_state),
+    followed from the decisions, so `agent.state_changed` rows match presence_sync's."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.presence: dict[str, str] = dict.fromkeys(names, "offline")
+        self.reason: dict[str, str | None] = dict.fromkeys(self.presence)
+        self.work: dict[str, set[str]] = {a: set() for a in self.presence}
+        self.wrap: dict[str, str | None] = dict.fromkeys(self.presence)
+        self.saved: dict[str, tuple[str, str | None]] = dict.fromkeys(
+            self.presence, ("offline", None)
+        )
+        self.holder: dict[str, str] = {}
+        self.offered: dict[str, set[str]] = {}
+
+    def state(self, agent: str) -> str:
+        presence = self.presence[agent]
+        if presence in ("offline", "paused"):
+            return presence
+        if self.wrap[agent] is not None:
+            return AgentState.WRAP_UP.value
+        if self.work[agent]:
+            return AgentState.BUSY.value
+        return AgentState.AVAILABLE.value
+
+    def _drop_offers(self, iid: str, agents: Iterable[str] | None = None) -> None:
+        holders = self.offered.get(iid, set())
+        for a in list(holders if agents is None else agents):
+            holders.discard(a)
+            if self.holder.get(iid) != a:
+                self.work[a].discard(iid)
+
+    def _release(self, iid: str) -> str | None:
+        agent = self.holder.pop(iid, None)
+        if agent is not None:
+            self.work[agent].discard(iid)
+        return agent
+
+    def apply(self, event: Any, decisions: Sequence[Any]) -> str | None:
+        """Follow one engine call; returns the agent holding an ended interaction, if any."""
+        ended_by = None
+        kind = type(event)
+        if kind is AgentStateChanged:
+            self.presence[event.agent_id] = AgentState(event.state).value
+            self.reason[event.agent_id] = event.reason
+        elif kind is InteractionEnded or kind is InteractionTransferred:
+            ended_by = self._release(event.interaction_id)
+        for d in decisions:
+            kind = type(d)
+            if kind is AssignInteraction:
+                self._drop_offers(d.interaction_id)
+                self.work[d.agent_id].add(d.interaction_id)
+                self.holder[d.interaction_id] = d.agent_id
+            elif kind is OfferInteraction:
+                self.offered.setdefault(d.interaction_id, set()).update(d.agent_ids)
+                for a in d.agent_ids:
+                    self.work[a].add(d.interaction_id)
+            elif kind is WithdrawOffer:
+                self._drop_offers(d.interaction_id, d.agent_ids)
+            elif kind is RequeueInteraction or kind is AbandonInteraction:
+                self._drop_offers(d.interaction_id)
+                self._release(d.interaction_id)
+            elif kind is StartWrapUp:
+                self.wrap[d.agent_id] = d.interaction_id
+            elif kind is EndWrapUp:
+                self.wrap[d.agent_id] = None
+            elif kind is PauseAgent:
+                self.presence[d.agent_id] = AgentState.PAUSED.value
+                self.reason[d.agent_id] = d.reason
+        return ended_by
+
+    def changes(self) -> Iterator[tuple[str, str, str | None, str, str | None]]:
+        """(agent, from, previous reason, to, reason) of every agent whose state changed."""
+        for agent, (state, reason) in self.saved.items():
+            now = (self.state(agent), self.reason[agent])
+            if now != (state, reason):
+                self.saved[agent] = now
+                yield agent, state, reason, now[0], now[1]
+
+
+#: Input events an agent sends (their actor is the agent).
+_AGENT_INPUTS = (OfferAccepted, OfferRejected, AgentStateChanged)
+
+
+class _Writer:
+    """Collects the rows of a run: `record` is the simulator's recorder."""
+
+    def __init__(self, ids: _Ids, mirror: _AgentMirror, t0: float, first_event: int) -> None:
+        self.ids = ids
+        self.mirror = mirror
+        self.t0 = t0
+        self.next_id = first_event
+        self.rows: list[LogRow] = []
+        self.arrived: dict[str, tuple[str, str | None, float]] = {}
+        self.ended: dict[str, tuple[str, float, str | None]] = {}
+
+    def _add(self, ev: InteractionEvent, at_ts: float, interaction_id: int | None = None) -> None:
+        self.rows.append(
+            LogRow(
+                id=self.next_id,
+                at_ts=at_ts,
+                type=ev.type,
+                interaction_id=ev.interaction_id if interaction_id is None else interaction_id,
+                agent_id=ev.agent_id,
+                actor_id=ev.actor_id,
+                queue_id=ev.queue_id,
+                skill_id=ev.skill_id,
+                channel=ev.channel,
+                data=ev.data,
+            )
+        )
+        self.next_id += 1
+
+    def record(self, now: float, event: Any, decisions: list[Any]) -> None:
+        """The simulator's recorder: log one engine call (decisions, event, state changes)."""
+        if any(type(d) is RefuseEvent for d in decisions):
+            raise RuntimeError(f"the engine refused {event!r}: {decisions!r}")
+        ids = self.ids
+        wraps = dict(self.mirror.wrap)
+        holder = self.mirror.apply(event, decisions)
+        when = datetime.fromtimestamp(self.t0 + now, UTC)
+        ts = when.timestamp()  # microseconds, as the database keeps it
+        actor: int | None = None
+        if isinstance(event, _AGENT_INPUTS):
+            actor = ids.agents[event.agent_id]
+        elif holder is not None:
+            actor = ids.agents[holder]  # the agent hangs up or transfers; else the contact
+        mapped = [_remap(d, ids, self.t0) for d in decisions]
+        logged = decision_log(mapped, org_id=0, actor_id=actor, at=when)
+        for d, m, ev in zip(decisions, mapped, logged, strict=True):
+            iid = None
+            kind = type(d)
+            if kind is StartWrapUp:
+                wraps[d.agent_id] = d.interaction_id
+            elif kind is EndWrapUp:
+                # The wrap-up it ends (docs/events.md: agent.wrap_up_ended names it).
+                ended = wraps.pop(d.agent_id, None)
+                iid = None if ended is None else int(ids.interaction(ended))
+            elif kind is AbandonInteraction:
+                self.ended[m.interaction_id] = ("abandoned", ts, None)
+            self._add(ev, ts, iid)
+        if event is not None:
+            row = event_log(_remap(event, ids, self.t0), org_id=0, actor_id=actor, at=when)
+            if row is not None:
+                self._add(row, ts)
+            if isinstance(event, InteractionArrived):
+                self.arrived[ids.interaction(event.interaction_id)] = (
+                    str(event.channel),
+                    ids.queue(event.queue_id),
+                    ts,
+                )
+            elif isinstance(event, InteractionEnded):
+                key = ids.interaction(event.interaction_id)
+                if key not in self.ended:
+                    self.ended[key] = ("ended", ts, ids.agent(holder))
+        for agent, old, old_reason, new, reason in sorted(
+            self.mirror.changes(), key=lambda c: ids.agents[c[0]]
+        ):
+            self.rows.append(
+                LogRow(
+                    id=self.next_id,
+                    at_ts=ts,
+                    type="agent.state_changed",
+                    agent_id=ids.agents[agent],
+                    actor_id=actor,
+                    data={"from": old, "to": new, "reason": reason, "previous_reason": old_reason},
+                )
+            )
+            self.next_id += 1
+
+
+def simulate_log(
+    scenario: Scenario,
+    *,
+    start: datetime,
+    seed: int = 1,
+    timezone: str = "UTC",
+    ids: IdStart | None = None,
+) -> SimLog:
+    """Run `scenario` once (warm-up ignored: every arrival counts) and log it as the live
+    service would; times are `start` (aware) plus the simulated seconds."""
+    ids = ids or IdStart()
+    names = [a for g in scenario.agents for a in agent_ids(g)]
+    agent_of = {name: ids.user + i for i, name in enumerate(names)}
+    queue_of = {q.id: ids.queue + i for i, q in enumerate(scenario.queues)}
+    mapper = _Ids(ids, agent_of, queue_of)
+    t0 = start.timestamp()
+    writer = _Writer(mapper, _AgentMirror(names), t0, ids.event)
+    if scenario.warmup_s:
+        scenario = replace(scenario, warmup_s=0.0)
+    result = run_replication(scenario, seed=seed, recorder=writer.record)
+    interactions: list[InteractionTuple] = []
+    for iid, (channel, queue, arrived) in sorted(writer.arrived.items(), key=lambda x: int(x[0])):
+        status, ended_ts, agent = writer.ended.get(iid, ("waiting", None, None))
+        interactions.append(
+            (
+                int(iid),
+                channel,
+                status,
+                None if queue is None else int(queue),
+                None if agent is None else int(agent),
+                arrived,
+                ended_ts,
+            )
+        )
+    counts = {
+        queue_of[name]: QueueCounts(int(m["offered"]), int(m["handled"]), int(m["abandoned"]))
+        for name, m in result.queues.items()
+    }
+    agents = [
+        AgentInfo(agent_of[a], a, tuple(queue_of[q] for q in g.queues))
+        for g in scenario.agents
+        for a in agent_ids(g)
+    ]
+    queues = [
+        QueueInfo(queue_of[q.id], q.id, q.channel.value, q.wrap_up_s) for q in scenario.queues
+    ]
+    return SimLog(start, timezone, agents, queues, interactions, writer.rows, counts, result)
+
+
+# --- database -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    """What `insert_log` wrote."""
+
+    org_id: int
+    interactions: int
+    events: int
+
+
+_ID_TABLES: dict[str, Any] = {
+    "user": User,
+    "queue": Queue,
+    "interaction": Interaction,
+    "event": InteractionEvent,
+}
+
+
+async def next_ids(session: AsyncSession) -> IdStart:
+    """The first free id of users, queues, interactions and event rows."""
+    found = {}
+    for name, model in _ID_TABLES.items():
+        top = await session.scalar(select(func.max(model.id)))
+        found[name] = (top or 0) + 1
+    return IdStart(**found)
+
+
+def _sqlite_time(ts: float) -> str:
+    """The text SQLAlchemy stores in SQLite for an aware UTC datetime (UTCDateTime)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_INTERACTION_COLUMNS = (
+    "id",
+    "org_id",
+    "created_at",
+    "updated_at",
+    "channel",
+    "status",
+    "queue_id",
+    "agent_id",
+    "context",
+    "overflow",
+    "callback",
+    "callback_offered",
+    "notes",
+    "closed",
+    "ended_at",
+)
+_EVENT_COLUMNS = (
+    "id",
+    "org_id",
+    "at",
+    "type",
+    "interaction_id",
+    "agent_id",
+    "actor_id",
+    "queue_id",
+    "skill_id",
+    "channel",
+    "data",
+)
+
+
+async def insert_log(session: AsyncSession, source: LogSource, *, slug: str) -> Inserted:
+    """Write the organization, users (the agents), queues with their members, interactions and
+    event rows of `source`, with the ids the log gives; commits after each batch.
+
+    The ids must be free (`next_ids` before generating the log). On PostgreSQL the id
+    sequences are moved past the inserted ids, so later ordinary inserts do not collide.
+    """
+    org = Organization(name=source.name, slug=slug, timezone=source.timezone)
+    session.add(org)
+    await session.flush()
+    org_id = org.id
+    if source.agents:
+        await session.execute(
+            insert(User),
+            [
+                {
+                    "id": a.id,
+                    "org_id": org_id,
+                    "email": f"{a.name}@{slug}.sim",
+                    "display_name": a.name,
+                    "roles": ["agent"],
+                }
+                for a in source.agents
+            ],
+        )
+    if source.queues:
+        await session.execute(
+            insert(Queue),
+            [
+                {
+                    "id": q.id,
+                    "org_id": org_id,
+                    "kind": QueueKind.CALL.value
+                    if q.channel == Channel.VOICE.value
+                    else QueueKind.CHAT.value,
+                    "name": q.name,
+                    "name_key": q.name.casefold(),
+                    "channel_types": [q.channel],
+                    "wrap_up_s": math.ceil(q.wrap_up_s),
+                }
+                for q in source.queues
+            ],
+        )
+    members = [
+        {"queue_id": q, "user_id": a.id, "role": "agent", "position": 0}
+        for a in source.agents
+        for q in a.queue_ids
+    ]
+    if members:
+        await session.execute(insert(QueueMember), members)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    schema = None
+    if not sqlite:
+        schema = await session.scalar(text("SELECT current_schema()"))
+    await session.commit()
+    n_ix = n_ev = 0
+    for batch in source.batches():
+        conn = await session.connection()
+        raw = (await conn.get_raw_connection()).driver_connection
+        if sqlite:
+            await _sqlite_batch(raw, org_id, batch)
+        else:
+            await _postgres_batch(raw, schema, org_id, batch)
+        await session.commit()
+        n_ix += len(batch.interactions)
+        n_ev += len(batch.events)
+    if not sqlite:
+        for model in (User, Queue, Interaction, InteractionEvent):
+            table = model.__tablename__
+            await session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+        await session.commit()
+    return Inserted(org_id, n_ix, n_ev)
+
+
+async def _sqlite_batch(raw: Any, org_id: int, batch: Batch) -> None:
+    """One batch through aiosqlite's executemany, values as SQLAlchemy stores them."""
+    ix_sql = (
+        f"INSERT INTO interactions ({', '.join(_INTERACTION_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_INTERACTION_COLUMNS))})"
+    )
+    ev_sql = (
+        f"INSERT INTO interaction_events ({', '.join(_EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
+    )
+    ixs = []
+    for iid, channel, status, queue, agent, arrived, ended in batch.interactions:
+        created = _sqlite_time(arrived)
+        done = None if ended is None else _sqlite_time(ended)
+        flags = (0, 0, 0, "", 1 if ended is not None else 0, done)
+        ixs.append(
+            (iid, org_id, created, done or created, channel, status, queue, agent, "{}", *flags)
+        )
+    await raw.executemany(ix_sql, ixs)
+    await raw.executemany(
+        ev_sql, [(e[0], org_id, _sqlite_time(e[1]), *e[2:]) for e in batch.events]
+    )
+
+
+async def _postgres_batch(raw: Any, schema: str | None, org_id: int, batch: Batch) -> None:
+    """One batch through asyncpg's binary COPY."""
+    ixs = []
+    for iid, channel, status, queue, agent, arrived, ended in batch.interactions:
+        created = datetime.fromtimestamp(arrived, UTC)
+        done = None if ended is None else datetime.fromtimestamp(ended, UTC)
+        flags = (False, False, False, "", ended is not None, done)
+        ixs.append(
+            (iid, org_id, created, done or created, channel, status, queue, agent, "{}", *flags)
+        )
+    await raw.copy_records_to_table(
+        "interactions", records=ixs, columns=_INTERACTION_COLUMNS, schema_name=schema
+    )
+    await raw.copy_records_to_table(
+        "interaction_events",
+        records=[(e[0], org_id, datetime.fromtimestamp(e[1], UTC), *e[2:]) for e in batch.events],
+        columns=_EVENT_COLUMNS,
+        schema_name=schema,
+    )
