@@ -44,7 +44,7 @@ from guichet.api.policies import (
 )
 from guichet.api.routes import ROUTERS
 from guichet.api.ws import router as ws_router
-from guichet.authz.access import DIRECTOR_ROLE, MANAGER_ROLE, Area
+from guichet.authz.access import DIRECTOR_ROLE, MANAGER_ROLE, Area, Scope
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR, Permission
 from guichet.config import Settings
 from guichet.persistence.models import User
@@ -291,6 +291,8 @@ class Planner:
                 yield from self._crm(method, template, who, params)
             elif kind is Kind.ACCESS_RIGHTS:
                 yield from self._access(method, template, who, params)
+            elif kind in (Kind.STATISTICS, Kind.EXPORT_JOB):
+                yield from self._statistics(method, template, who, params)
             else:  # pragma: no cover - every kind is planned above
                 raise AssertionError(kind)
 
@@ -376,6 +378,19 @@ class Planner:
                 values={param: value},
                 what=f"{param} {self._side(who, org)}",
             )
+
+    def _statistics(
+        self, method: str, template: str, who: Person, params: list[str]
+    ) -> Iterator[Case]:
+        """R-A-2 statistics (figures, exports R-AN-6): 403 without a statistics scope; an
+        export job the caller does not own (the matrix starts none) is not there (404)."""
+        allowed = self.model.subject(who).scope(Area.STATISTICS) is not Scope.DENIED
+        if params == ["job_id"]:
+            expect = _gate(allowed, E404)
+            yield self._case(method, template, who, expect, values={"job_id": NO_ROW}, what="job")
+            return
+        values = {"kind": "interactions"} if params == ["kind"] else {}
+        yield self._case(method, template, who, _gate(allowed, ALLOW), values=values)
 
     def _supervisor(
         self, method: str, template: str, who: Person, params: list[str]

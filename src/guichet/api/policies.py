@@ -30,6 +30,10 @@ The kinds:
   made to someone else, or to nobody, is not there (404) or gone (409). Reading one's own
   agent view is ``authenticated``.
 - ``supervisor``: contact-center watchers only (R-S-1, R-S-2), within R-P-2.
+- ``statistics``: figures and exports (R-AN-2..R-AN-6): any statistics scope (R-A-2; 403
+  without one, administrators always); what the answer holds is limited by that scope.
+- ``export_job``: one export job (R-AN-6): the statistics rule, then its owner only (404 for
+  anyone else, another organization's included).
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ class Kind(StrEnum):
     ACCESS_RIGHTS = "access_rights"
     AGENT_SELF = "agent_self"
     SUPERVISOR = "supervisor"
+    STATISTICS = "statistics"
+    EXPORT_JOB = "export_job"
 
 
 class ConversationRule(StrEnum):
@@ -257,6 +263,15 @@ ROUTE_POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("GET", f"{API}/contacts/{{contact_id}}"): CRM,
     ("PATCH", f"{API}/contacts/{{contact_id}}"): CRM,
     ("GET", f"{API}/contacts/{{contact_id}}/interactions"): CRM,
+    # CSV exports and export jobs (R-AN-6, R-A-2 statistics).
+    ("GET", f"{API}/exports/{{kind}}.csv"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),
+    ("POST", f"{API}/export-jobs"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),
+    ("GET", f"{API}/export-jobs"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),
+    ("GET", f"{API}/export-jobs/{{job_id}}"): RoutePolicy(Kind.EXPORT_JOB, area=Area.STATISTICS),
+    ("GET", f"{API}/export-jobs/{{job_id}}/file"): RoutePolicy(
+        Kind.EXPORT_JOB, area=Area.STATISTICS
+    ),
+    ("DELETE", f"{API}/export-jobs/{{job_id}}"): RoutePolicy(Kind.EXPORT_JOB, area=Area.STATISTICS),
 }
 
 _METHODS = ("get", "post", "put", "patch", "delete")
