@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -241,6 +242,8 @@ async def do_post_message(
         body=text,
     )
     session.add(msg)
+    await session.flush()
+    session.add(message_event(row, msg, when=at(live.clock())))
     await session.commit()
     router = await live.router(row.org_id)
     users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
@@ -248,6 +251,24 @@ async def do_post_message(
         users.add(row.agent_id)
     router.publish([Publication({"type": "message", "message": message_dict(msg)}, users)])
     return msg
+
+
+def message_event(row: Interaction, msg: Message, *, when: datetime) -> InteractionEvent:
+    """The ``message.posted`` event-log row of a stored message (R-AN-8; first response time,
+    R-AN-1), at ``when`` (the routing loop's clock, as every row it writes): ``agent_id`` is
+    the sending user for agent messages."""
+    return InteractionEvent(
+        org_id=row.org_id,
+        at=when,
+        type="message.posted",
+        interaction_id=row.id,
+        agent_id=msg.sender_user_id if msg.sender == "agent" else None,
+        actor_id=msg.sender_user_id,
+        queue_id=row.queue_id,
+        skill_id=row.skill_id,
+        channel=row.channel,
+        data={"sender": msg.sender, "message_id": msg.id},
+    )
 
 
 def message_dict(msg: Message) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import get_in_org
 from guichet.actions.conversations import HELD, Watch, may_read, sees
-from guichet.actions.interactions import message_dict
+from guichet.actions.interactions import message_dict, message_event
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Forbidden, NotFound
 from guichet.live import LiveRegistry
 from guichet.live.presence_sync import Publication
-from guichet.live.render import WAITING, agent_dict, interaction_dict, offline_agent
+from guichet.live.render import WAITING, agent_dict, at, interaction_dict, offline_agent
 from guichet.live.snapshot import visible_queues
 from guichet.persistence.models import (
     AgentPresence,
@@ -215,6 +215,8 @@ async def do_join(
             data={"supervisor_id": user.id},
         )
     )
+    await session.flush()
+    session.add(message_event(row, msg, when=at(live.clock())))
     await session.commit()
     router = await live.router(org_id)
     users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())

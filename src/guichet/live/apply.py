@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.domain.routing import InteractionStatus
 from guichet.live.config_loader import Audience
 from guichet.live.dispositions import start_timers
-from guichet.live.events_log import decision_log, event_log
+from guichet.live.events_log import decision_log, event_log, wrap_agents
 from guichet.live.presence_sync import Publication, sync_agents
 from guichet.live.render import HELD, at, interaction_dict, offer_dict
 from guichet.persistence.models import (
+    AgentPresence,
     Assignment,
     Interaction,
     InteractionTag,
@@ -133,7 +134,8 @@ async def apply_batch(
     batch: Batch,
 ) -> list[Publication]:
     """Make the rows match the engine for everything the batch touched; log; return events."""
-    log_batch(session, org_id=org_id, batch=batch)
+    wrapping = await wrapping_of(session, org_id=org_id, batches=[batch])
+    log_batch(session, org_id=org_id, batch=batch, wrapping=wrapping)
     return await sync_batch(session, engine, org_id=org_id, audience=audience, batch=batch)
 
 
@@ -153,8 +155,9 @@ async def apply_batches(
     merged = Batch(None, [], batches[-1].now)
     actors = {b.actor_id for b in batches}
     merged.actor_id = actors.pop() if len(actors) == 1 else None
+    wrapping = await wrapping_of(session, org_id=org_id, batches=batches)
     for b in batches:
-        log_batch(session, org_id=org_id, batch=b)
+        log_batch(session, org_id=org_id, batch=b, wrapping=wrapping)
         merged.decisions.extend(b.decisions)
         if b.event is not None:
             merged.events.append(b.event)
@@ -165,10 +168,37 @@ async def apply_batches(
     return await sync_batch(session, engine, org_id=org_id, audience=audience, batch=merged)
 
 
-def log_batch(session: AsyncSession, *, org_id: int, batch: Batch) -> None:
-    """The event-log rows of one batch: its decisions, and its event unless refused."""
+async def wrapping_of(
+    session: AsyncSession, *, org_id: int, batches: Iterable[Batch]
+) -> dict[str, int]:
+    """Agent id -> the interaction it wraps up now, for the agents whose wrap-up the batches
+    start or end (no query when none does)."""
+    agents: set[int] = set()
+    for b in batches:
+        agents |= wrap_agents(b.decisions)
+    if not agents:
+        return {}
+    rows = await session.execute(
+        select(AgentPresence.user_id, AgentPresence.wrap_interaction_id).where(
+            AgentPresence.org_id == org_id,
+            AgentPresence.user_id.in_(sorted(agents)),
+            AgentPresence.wrap_interaction_id.is_not(None),
+        )
+    )
+    return {str(uid): iid for uid, iid in rows if iid is not None}
+
+
+def log_batch(
+    session: AsyncSession, *, org_id: int, batch: Batch, wrapping: dict[str, int] | None = None
+) -> None:
+    """The event-log rows of one batch: its decisions, and its event unless refused.
+
+    ``wrapping`` (from ``wrapping_of``, updated in place) names the interaction of each
+    ``agent.wrap_up_ended`` row (R-Q-7)."""
     when = at(batch.now)
-    for entry in decision_log(batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when):
+    for entry in decision_log(
+        batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when, wrapping=wrapping
+    ):
         session.add(entry)
     if batch.event is not None and not any(isinstance(d, RefuseEvent) for d in batch.decisions):
         logged = event_log(batch.event, org_id=org_id, actor_id=batch.actor_id, at=when)

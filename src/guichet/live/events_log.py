@@ -118,14 +118,59 @@ def _row(item: Any, kind: str, *, org_id: int, actor_id: int | None, at: datetim
 
 
 def decision_log(
-    decisions: Iterable[Decision], *, org_id: int, actor_id: int | None, at: datetime
+    decisions: Iterable[Decision],
+    *,
+    org_id: int,
+    actor_id: int | None,
+    at: datetime,
+    wrapping: dict[str, int] | None = None,
 ) -> list[InteractionEvent]:
-    """One row per decision (refusals change nothing and are not logged)."""
+    """One row per decision (refusals change nothing and are not logged).
+
+    ``wrapping`` (agent id -> the interaction the agent wraps up, updated in place) lets an
+    ``agent.wrap_up_ended`` row name the interaction whose wrap-up it ends (R-Q-7, R-AN-1
+    wrap time). A wrap-up started while the agent still wraps up another interaction ends
+    that one's (its notes close, R-W-3): an ``agent.wrap_up_ended`` row for it, with
+    ``superseded_by``, comes first.
+    """
     out: list[InteractionEvent] = []
     for d in decisions:
         if isinstance(d, RefuseEvent):
             continue
-        out.append(_row(d, DECISION_TYPES[type(d)], org_id=org_id, actor_id=actor_id, at=at))
+        if isinstance(d, StartWrapUp) and wrapping is not None:
+            new = _int(d.interaction_id)
+            prev = wrapping.get(d.agent_id)
+            if prev is not None and prev != new:
+                out.append(
+                    InteractionEvent(
+                        org_id=org_id,
+                        at=at,
+                        type=DECISION_TYPES[EndWrapUp],
+                        interaction_id=prev,
+                        agent_id=_int(d.agent_id),
+                        actor_id=actor_id,
+                        data={"agent_id": d.agent_id, "interaction_id": prev, "superseded_by": new},
+                    )
+                )
+            if new is not None:
+                wrapping[d.agent_id] = new
+        row = _row(d, DECISION_TYPES[type(d)], org_id=org_id, actor_id=actor_id, at=at)
+        if isinstance(d, EndWrapUp) and wrapping is not None:
+            ended = wrapping.pop(d.agent_id, None)
+            row.interaction_id = ended
+            row.data = {**row.data, "interaction_id": ended}
+        out.append(row)
+    return out
+
+
+def wrap_agents(decisions: Iterable[Decision]) -> set[int]:
+    """Agents whose wrap-up a batch starts or ends (their current wrap-up is read first)."""
+    out: set[int] = set()
+    for d in decisions:
+        if isinstance(d, StartWrapUp | EndWrapUp):
+            agent = _int(d.agent_id)
+            if agent is not None:
+                out.add(agent)
     return out
 
 
