@@ -15,18 +15,21 @@ docs/api/exports.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet.actions.access import conversation_where
+from guichet.actions.common import check_ids_in_org
 from guichet.analytics import store
 from guichet.analytics.csv import Timestamp
 from guichet.authz.access import Area, Scope, Subject
-from guichet.errors import Forbidden
+from guichet.errors import Forbidden, invalid
 from guichet.persistence.models import (
     AnalyticsAgentState,
     AnalyticsInteraction,
@@ -34,6 +37,7 @@ from guichet.persistence.models import (
     Disposition,
     Interaction,
     InteractionTag,
+    Organization,
     Queue,
     QueueMember,
     Skill,
@@ -136,6 +140,59 @@ class ExportFilters:
             skill_ids=tuple(int(v) for v in params.get("skill_ids") or ()),
             service_level_s=floats("service_level_s"),
         )
+
+
+def moment(value: str, tz: ZoneInfo, field: str) -> float:
+    """POSIX seconds of an ISO-8601 time or date; without an offset, in ``tz`` (R-AN-5).
+
+    A date is its local midnight, so ``from=2026-12-01&to=2026-12-02`` is that local day.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            at = datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
+        else:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=tz)
+    except ValueError as exc:
+        raise invalid(field, "not an ISO-8601 date or time", "R-AN-5") from exc
+    return at.timestamp()
+
+
+async def resolve_filters(
+    session: AsyncSession,
+    org_id: int,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    queue_ids: Iterable[int] = (),
+    channels: Iterable[str] = (),
+    agent_ids: Iterable[int] = (),
+    skill_ids: Iterable[int] = (),
+    service_level_s: float | None = None,
+) -> ExportFilters:
+    """The filters as given by a caller, checked (R-AN-5): the period in the organization's
+    time zone, ``to`` after ``from``, every id a row of the organization (422 naming the
+    field: ``from``, ``to``, ``queue_id``, ``agent_id``, ``skill_id``)."""
+    org = await session.get(Organization, org_id)
+    tz = ZoneInfo(org.timezone if org is not None and org.timezone else "UTC")
+    from_ts = None if start is None else moment(start, tz, "from")
+    to_ts = None if end is None else moment(end, tz, "to")
+    if from_ts is not None and to_ts is not None and to_ts <= from_ts:
+        raise invalid("to", "must be after from", "R-AN-5")
+    queues = await check_ids_in_org(session, Queue, org_id=org_id, ids=queue_ids, field="queue_id")
+    agents = await check_ids_in_org(session, User, org_id=org_id, ids=agent_ids, field="agent_id")
+    skills = await check_ids_in_org(session, Skill, org_id=org_id, ids=skill_ids, field="skill_id")
+    return ExportFilters(
+        from_ts=from_ts,
+        to_ts=to_ts,
+        queue_ids=tuple(queues),
+        channels=tuple(sorted(set(channels))),
+        agent_ids=tuple(agents),
+        skill_ids=tuple(skills),
+        service_level_s=service_level_s,
+    )
 
 
 @dataclass(frozen=True)

@@ -131,4 +131,11 @@ def _register_optional() -> None:
     simulate.register(app)
 
 
+def _register_export() -> None:
+    from guichet.cli import export
+
+    export.register(app)
+
+
 _register_optional()
+_register_export()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org
 from guichet.analytics import exports, jobs
 from guichet.analytics.csv import stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, statistics_scope
@@ -26,12 +24,10 @@ from guichet.api.schemas.exports import (
     ExportFiltersIn,
     ExportJobCreate,
     ExportKind,
-    moment,
 )
 from guichet.authz.access import Subject
 from guichet.domain.enums import Channel
 from guichet.errors import GuichetError, NotFound, invalid
-from guichet.persistence.models import Organization, Queue, Skill, User
 
 router = APIRouter(tags=["exports"])
 
@@ -65,30 +61,16 @@ StatisticsSubject = Annotated[Subject, Depends(_allowed)]
 
 
 async def _filters(session: AsyncSession, org_id: int, body: ExportFiltersIn) -> ExportFilters:
-    """The filters as the exports read them: the period in POSIX seconds, ids of the caller's
-    organization (422 naming the field otherwise), ``to`` after ``from`` (R-AN-5)."""
-    org = await session.get(Organization, org_id)
-    tz = ZoneInfo(org.timezone if org is not None and org.timezone else "UTC")
-    start = None if body.from_ is None else moment(body.from_, tz, "from")
-    end = None if body.to is None else moment(body.to, tz, "to")
-    if start is not None and end is not None and end <= start:
-        raise invalid("to", "must be after from", "R-AN-5")
-    queues = await check_ids_in_org(
-        session, Queue, org_id=org_id, ids=body.queue_id, field="queue_id"
-    )
-    agents = await check_ids_in_org(
-        session, User, org_id=org_id, ids=body.agent_id, field="agent_id"
-    )
-    skills = await check_ids_in_org(
-        session, Skill, org_id=org_id, ids=body.skill_id, field="skill_id"
-    )
-    return ExportFilters(
-        from_ts=start,
-        to_ts=end,
-        queue_ids=tuple(queues),
-        channels=tuple(sorted({c.value for c in body.channel})),
-        agent_ids=tuple(agents),
-        skill_ids=tuple(skills),
+    """The filters, checked (R-AN-5: 422 naming the field)."""
+    return await exports.resolve_filters(
+        session,
+        org_id,
+        start=body.from_,
+        end=body.to,
+        queue_ids=body.queue_id,
+        channels=[c.value for c in body.channel],
+        agent_ids=body.agent_id,
+        skill_ids=body.skill_id,
         service_level_s=body.service_level_s,
     )
 

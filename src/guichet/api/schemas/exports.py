@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
 from guichet.api.schemas.common import Input, rule_field
 from guichet.domain.enums import Channel
-from guichet.errors import invalid
 
 
 class ExportKind(StrEnum):
@@ -49,18 +46,3 @@ class ExportJobCreate(Input):
     kind: ExportKind = rule_field("R-AN-6")
     filters: ExportFiltersIn = rule_field("R-AN-5", default_factory=ExportFiltersIn)
     delimiter: Delimiter = rule_field("R-AN-6", ",")
-
-
-def moment(value: str, tz: ZoneInfo, field: str) -> float:
-    """POSIX seconds of an ISO-8601 time or date; without an offset, in ``tz`` (R-AN-5)."""
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            at = datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
-        else:
-            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=tz)
-    except ValueError as exc:
-        raise invalid(field, "not an ISO-8601 date or time", "R-AN-5") from exc
-    return at.timestamp()
