@@ -25,6 +25,7 @@ from guichet.actions.access import conversation_where
 from guichet.analytics import metrics
 from guichet.analytics.metrics import SLOT_S, Filters
 from guichet.authz.access import Area, Scope, Subject
+from guichet.errors import Forbidden
 from guichet.persistence.models import (
     Disposition,
     Interaction,
@@ -45,6 +46,14 @@ ST = AnalyticsAgentState
 
 
 # --- Access and filters ------------------------------------------------------------------------
+
+
+def require_statistics(subject: Subject) -> Scope:
+    """The caller's statistics scope; 403 (R-A-2) when they have none at all."""
+    scope = subject.scope(Area.STATISTICS)
+    if scope is Scope.DENIED:
+        raise Forbidden("this needs a statistics scope", code="forbidden", rule="R-A-2")
+    return scope
 
 
 def scope_where(subject: Subject, column: Any) -> ColumnElement[bool] | None:

@@ -13,6 +13,7 @@ from guichet.analytics.jobs import ExportRunner
 from guichet.api import problems, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
+from guichet.api.routes import analytics as analytics_routes
 from guichet.api.routes import exports as exports_routes
 from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         api.include_router(router)
     api.include_router(exports_routes.router)
+    api.include_router(analytics_routes.router)
     api.include_router(ws.router)
     app.include_router(api)
 

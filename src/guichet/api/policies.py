@@ -263,6 +263,17 @@ ROUTE_POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("GET", f"{API}/contacts/{{contact_id}}"): CRM,
     ("PATCH", f"{API}/contacts/{{contact_id}}"): CRM,
     ("GET", f"{API}/contacts/{{contact_id}}/interactions"): CRM,
+    # Dashboards and real-time figures (R-AN-2..R-AN-5, R-S-1, R-A-2 statistics).
+    ("GET", f"{API}/analytics/callers-in-queue"): RoutePolicy(
+        Kind.STATISTICS, area=Area.STATISTICS
+    ),
+    ("GET", f"{API}/analytics/agent-performance"): RoutePolicy(
+        Kind.STATISTICS, area=Area.STATISTICS
+    ),
+    ("GET", f"{API}/analytics/resolved-conversations"): RoutePolicy(
+        Kind.STATISTICS, area=Area.STATISTICS
+    ),
+    ("GET", f"{API}/analytics/realtime"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),
     # CSV exports and export jobs (R-AN-6, R-A-2 statistics).
     ("GET", f"{API}/exports/{{kind}}.csv"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),
     ("POST", f"{API}/export-jobs"): RoutePolicy(Kind.STATISTICS, area=Area.STATISTICS),

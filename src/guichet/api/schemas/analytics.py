@@ -1,0 +1,93 @@
+"""Query parameters of the dashboards API (R-AN-5 filters, R-AN-1 service-level threshold).
+
+``from`` and ``to`` are ISO-8601 times (with an offset, or in the organization's time zone
+without one) or dates (their local midnight); ``from`` is inclusive, ``to`` exclusive. Ids may
+repeat (``queue_id=3&queue_id=4``); every id must be a row of the caller's organization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Query
+
+from guichet.domain.enums import Channel
+from guichet.errors import invalid
+
+#: The longest period a dashboard covers (R-AN-5).
+MAX_PERIOD_DAYS = 366
+#: The period when none is given: the last 30 days.
+DEFAULT_PERIOD_DAYS = 30
+
+Ids = Annotated[list[int], Query(description="repeatable; ids of the caller's organization")]
+Channels = Annotated[list[Channel], Query(description="repeatable")]
+Moment = Annotated[
+    str | None,
+    Query(max_length=40, description="ISO-8601 time or date; without an offset, local time"),
+]
+Threshold = Annotated[
+    float | None,
+    Query(gt=0, le=86400, description="service-level threshold T in seconds (R-AN-1)"),
+]
+
+
+@dataclass(frozen=True)
+class DashboardParams:
+    """The filters as sent, before they are checked against the organization."""
+
+    from_: str | None = None
+    to: str | None = None
+    queue_id: tuple[int, ...] = ()
+    channel: tuple[Channel, ...] = ()
+    agent_id: tuple[int, ...] = ()
+    skill_id: tuple[int, ...] = ()
+    service_level_s: float | None = None
+
+
+def dashboard_params(
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=40,
+            description="inclusive; ISO-8601 time or date, without an offset in local time",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(max_length=40, description="exclusive; ISO-8601 time or date (default: now)"),
+    ] = None,
+    queue_id: Ids = [],  # noqa: B006 - FastAPI copies defaults
+    channel: Channels = [],  # noqa: B006
+    agent_id: Ids = [],  # noqa: B006
+    skill_id: Ids = [],  # noqa: B006
+    service_level_s: Threshold = None,
+) -> DashboardParams:
+    """The R-AN-5 filters of a dashboard request."""
+    return DashboardParams(
+        from_=from_,
+        to=to,
+        queue_id=tuple(queue_id),
+        channel=tuple(channel),
+        agent_id=tuple(agent_id),
+        skill_id=tuple(skill_id),
+        service_level_s=service_level_s,
+    )
+
+
+def moment(value: str, tz: ZoneInfo, field: str) -> float:
+    """POSIX seconds of an ISO-8601 time or date; without an offset, in ``tz`` (R-AN-5)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            at = datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
+        else:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=tz)
+    except ValueError as exc:
+        raise invalid(field, "not an ISO-8601 date or time", "R-AN-5") from exc
+    return at.timestamp()
