@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from random import Random
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -320,14 +321,16 @@ class _Writer:
         self.rows: list[LogRow] = []
         self.arrived: dict[str, tuple[str, str | None, float]] = {}
         self.ended: dict[str, tuple[str, float, str | None]] = {}
+        #: Agent -> the interaction it wraps up (live.events_log names it on wrap_up_ended).
+        self.wrapping: dict[str, int] = {}
 
-    def _add(self, ev: InteractionEvent, at_ts: float, interaction_id: int | None = None) -> None:
+    def _add(self, ev: InteractionEvent, at_ts: float) -> None:
         self.rows.append(
             LogRow(
                 id=self.next_id,
                 at_ts=at_ts,
                 type=ev.type,
-                interaction_id=ev.interaction_id if interaction_id is None else interaction_id,
+                interaction_id=ev.interaction_id,
                 agent_id=ev.agent_id,
                 actor_id=ev.actor_id,
                 queue_id=ev.queue_id,
@@ -343,7 +346,6 @@ class _Writer:
         if any(type(d) is RefuseEvent for d in decisions):
             raise RuntimeError(f"the engine refused {event!r}: {decisions!r}")
         ids = self.ids
-        wraps = dict(self.mirror.wrap)
         holder = self.mirror.apply(event, decisions)
         when = datetime.fromtimestamp(self.t0 + now, UTC)
         ts = when.timestamp()  # microseconds, as the database keeps it
@@ -353,19 +355,11 @@ class _Writer:
         elif holder is not None:
             actor = ids.agents[holder]  # the agent hangs up or transfers; else the contact
         mapped = [_remap(d, ids, self.t0) for d in decisions]
-        logged = decision_log(mapped, org_id=0, actor_id=actor, at=when)
-        for d, m, ev in zip(decisions, mapped, logged, strict=True):
-            iid = None
-            kind = type(d)
-            if kind is StartWrapUp:
-                wraps[d.agent_id] = d.interaction_id
-            elif kind is EndWrapUp:
-                # The wrap-up it ends (docs/events.md: agent.wrap_up_ended names it).
-                ended = wraps.pop(d.agent_id, None)
-                iid = None if ended is None else int(ids.interaction(ended))
-            elif kind is AbandonInteraction:
+        for ev in decision_log(mapped, org_id=0, actor_id=actor, at=when, wrapping=self.wrapping):
+            self._add(ev, ts)
+        for m in mapped:
+            if type(m) is AbandonInteraction:
                 self.ended[m.interaction_id] = ("abandoned", ts, None)
-            self._add(ev, ts, iid)
         if event is not None:
             row = event_log(_remap(event, ids, self.t0), org_id=0, actor_id=actor, at=when)
             if row is not None:
@@ -633,3 +627,349 @@ async def _postgres_batch(raw: Any, schema: str | None, org_id: int, batch: Batc
         columns=_EVENT_COLUMNS,
         schema_name=schema,
     )
+
+
+# --- synthetic log (benchmarks) ---------------------------------------------------------
+
+#: Queues of the synthetic organization: name, channel, wrap-up seconds, mean talk seconds.
+SYNTHETIC_QUEUES = (
+    ("Sales", Channel.VOICE.value, 15.0, 200.0),
+    ("Support", Channel.VOICE.value, 30.0, 300.0),
+    ("Web chat", Channel.CHAT.value, 0.0, 360.0),
+    ("Messaging", Channel.MESSAGING.value, 0.0, 420.0),
+)
+_DAY = 86400.0
+_SHIFT_S = 8 * 3600.0
+#: Handled interactions per agent and day: one every 8 minutes of the shift at most.
+_PER_AGENT = 60
+_ABANDON_SHARE = 0.08
+
+
+def _expl(queue: int, agent: int | None, waited: float) -> str:
+    cands = "[]" if agent is None else f'[{{"agent_id": "{agent}", "score": 0.0}}]'
+    return (
+        f'{{"rule": "R-Q-4", "queue_id": "{queue}", "step": 0, "skill": null, '
+        f'"overflow": false, "strategy": "longest_idle", "candidates": {cands}, '
+        f'"targeting_rule": null, "waited_s": {waited:.3f}}}'
+    )
+
+
+def _state(old: str, new: str, reason: str | None = None, old_reason: str | None = None) -> str:
+    return json.dumps({"from": old, "to": new, "reason": reason, "previous_reason": old_reason})
+
+
+@dataclass
+class _Contact:
+    """One synthetic interaction before it has an id."""
+
+    arrived: float
+    queue: int
+    channel: str
+    agent: int | None = None
+    offered: float = 0.0
+    answered: float = 0.0
+    ended: float = 0.0
+    wrap_until: float | None = None
+    hold: tuple[float, float] | None = None
+    first_message: float | None = None
+
+
+def synthetic_log(
+    interactions: int,
+    *,
+    start: datetime,
+    days: int = 30,
+    seed: int = 7,
+    timezone: str = "Europe/Paris",
+    ids: IdStart | None = None,
+) -> LogSource:
+    """A plausible event log of `interactions` interactions over `days` days, without the
+    engine: agents work 8-hour shifts with a break, take one interaction at a time (offered,
+    accepted, assigned, some voice calls on hold, a first agent message on chats, wrap-up on
+    voice) and 8% of callers abandon. About 8 rows per handled interaction plus 3 agent state
+    changes, 4 per abandon; one batch per day, rows in time order."""
+    ids = ids or IdStart()
+    per_day = [interactions // days + (1 if d < interactions % days else 0) for d in range(days)]
+    busiest = max(per_day) if per_day else 0
+    n_agents = max(len(SYNTHETIC_QUEUES), math.ceil(busiest * (1 - _ABANDON_SHARE) / _PER_AGENT))
+    queues = [
+        QueueInfo(ids.queue + i, name, channel, wrap)
+        for i, (name, channel, wrap, _) in enumerate(SYNTHETIC_QUEUES)
+    ]
+    agents = [
+        AgentInfo(ids.user + i, f"agent-{i + 1}", (queues[i % len(queues)].id,))
+        for i in range(n_agents)
+    ]
+    t0 = start.timestamp()
+
+    def batches() -> Iterator[Batch]:
+        rnd = Random(seed)
+        next_ix, next_ev = ids.interaction, ids.event
+        for d, count in enumerate(per_day):
+            batch, next_ix, next_ev = _synthetic_day(
+                rnd, t0 + d * _DAY, count, agents, queues, next_ix, next_ev
+            )
+            yield batch
+
+    return LogSource("Synthetic", timezone, agents, queues, batches)
+
+
+def _synthetic_day(
+    rnd: Random,
+    day0: float,
+    count: int,
+    agents: list[AgentInfo],
+    queues: list[QueueInfo],
+    next_ix: int,
+    next_ev: int,
+) -> tuple[Batch, int, int]:
+    """One day: the interactions and the time-ordered rows; the next free ids."""
+    talk_mean = {q.id: SYNTHETIC_QUEUES[i][3] for i, q in enumerate(queues)}
+    channel_of = {q.id: q.channel for q in queues}
+    wrap_of = {q.id: q.wrap_up_s for q in queues}
+    abandons = round(count * _ABANDON_SHARE)
+    handled = count - abandons
+    working = agents[: max(1, min(len(agents), math.ceil(handled / _PER_AGENT)))]
+    contacts: list[_Contact] = []
+    # (time, order, agent, from, to, reason, previous reason)
+    states: list[tuple[float, int, int, str, str, str | None, str | None]] = []
+    for n, agent in enumerate(working):
+        quota = handled // len(working) + (1 if n < handled % len(working) else 0)
+        if not quota:
+            continue
+        shift = day0 + 7 * 3600.0 + (n % 8) * 900.0 + rnd.random() * 60
+        slot = _SHIFT_S / quota
+        queue = agent.queue_ids[0]
+        channel, wrap = channel_of[queue], wrap_of[queue]
+        states.append((shift, 0, agent.id, "offline", "available", None, None))
+        last = shift
+        for k in range(quota):
+            answered = shift + k * slot + rnd.random() * slot * 0.1
+            ring = 2.0 + rnd.random() * 4
+            wait = min(rnd.expovariate(1 / 15.0), 300.0)
+            c = _Contact(answered - ring - wait, queue, channel, agent.id)
+            c.offered, c.answered = answered - ring, answered
+            talk = max(5.0, min(rnd.expovariate(1 / talk_mean[queue]), slot * 0.6))
+            c.ended = answered + talk
+            if channel == Channel.VOICE.value:
+                if rnd.random() < 0.1:
+                    h0 = answered + talk * 0.3
+                    c.hold = (h0, h0 + min(30.0, talk * 0.3))
+                c.wrap_until = c.ended + wrap
+            else:
+                c.first_message = answered + 3 + rnd.random() * min(30.0, talk / 2)
+            if k == quota // 2 and k:
+                # The break: from the end of the previous work to the next offer.
+                states.append((last + 1, 0, agent.id, "available", "paused", "break", None))
+                states.append((c.offered - 1, 0, agent.id, "paused", "available", None, "break"))
+            states.append((c.offered, 1, agent.id, "available", "busy", None, None))
+            if c.wrap_until is not None:
+                states.append((c.ended, 2, agent.id, "busy", "wrap_up", None, None))
+                states.append((c.wrap_until, 2, agent.id, "wrap_up", "available", None, None))
+                last = c.wrap_until
+            else:
+                states.append((c.ended, 2, agent.id, "busy", "available", None, None))
+                last = c.ended
+            contacts.append(c)
+        states.append(
+            (max(last + 1, shift + _SHIFT_S), 3, agent.id, "available", "offline", None, None)
+        )
+    for _ in range(abandons):
+        into = queues[rnd.randrange(len(queues))]
+        c = _Contact(day0 + 7 * 3600.0 + rnd.random() * _SHIFT_S, into.id, into.channel)
+        c.ended = c.arrived + min(rnd.expovariate(1 / 45.0), 600.0)
+        contacts.append(c)
+    contacts.sort(key=lambda c: c.arrived)
+    # (time, order, type, interaction, agent, actor, queue, channel, data)
+    raw: list[
+        tuple[float, int, str, int | None, int | None, int | None, int | None, str | None, str]
+    ] = []
+    add = raw.append
+    interactions: list[InteractionTuple] = []
+    for c in contacts:
+        iid = next_ix
+        next_ix += 1
+        q, a, arrived = c.queue, c.agent, round(c.arrived, 3)
+        status = "ended" if a is not None else "abandoned"
+        interactions.append((iid, c.channel, status, q, a, arrived, round(c.ended, 3)))
+        add(
+            (
+                arrived,
+                1,
+                "interaction.arrived",
+                iid,
+                None,
+                None,
+                q,
+                c.channel,
+                f'{{"interaction_id": "{iid}", "channel": "{c.channel}", "queue_id": "{q}", '
+                '"skill": null, "steps": [], "priority": null, "contact_id": null, '
+                '"caller_id": null, "context": null, "flow_id": null}',
+            )
+        )
+        add(
+            (
+                arrived,
+                0,
+                "interaction.queued",
+                iid,
+                None,
+                None,
+                q,
+                None,
+                f'{{"interaction_id": "{iid}", "queue_id": "{q}", "skill": null, '
+                '"personal_agent_id": null, "returned": false, '
+                f'"explanation": {_expl(q, None, 0)}}}',
+            )
+        )
+        if a is None:
+            waited = c.ended - c.arrived
+            add(
+                (
+                    c.ended,
+                    0,
+                    "interaction.abandoned",
+                    iid,
+                    None,
+                    None,
+                    q,
+                    None,
+                    f'{{"interaction_id": "{iid}", "queue_id": "{q}", "waited_s": {waited:.3f}}}',
+                )
+            )
+            add(
+                (
+                    c.ended,
+                    1,
+                    "interaction.ended",
+                    iid,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f'{{"interaction_id": "{iid}"}}',
+                )
+            )
+            continue
+        waited = c.offered - c.arrived
+        add(
+            (
+                c.offered,
+                0,
+                "interaction.offered",
+                iid,
+                a,
+                None,
+                q,
+                None,
+                f'{{"interaction_id": "{iid}", "agent_ids": ["{a}"], '
+                f'"expires_at": {c.offered + 20:.3f}, "outbound": false, '
+                f'"explanation": {_expl(q, a, waited)}}}',
+            )
+        )
+        add(
+            (
+                c.answered,
+                0,
+                "interaction.assigned",
+                iid,
+                a,
+                a,
+                q,
+                None,
+                f'{{"interaction_id": "{iid}", "agent_id": "{a}", '
+                f'"explanation": {_expl(q, a, waited)}}}',
+            )
+        )
+        add(
+            (
+                c.answered,
+                1,
+                "offer.accepted",
+                iid,
+                a,
+                a,
+                None,
+                None,
+                f'{{"interaction_id": "{iid}", "agent_id": "{a}"}}',
+            )
+        )
+        if c.first_message is not None:
+            add(
+                (
+                    c.first_message,
+                    1,
+                    "message.posted",
+                    iid,
+                    a,
+                    a,
+                    q,
+                    c.channel,
+                    f'{{"sender": "agent", "message_id": {iid}}}',
+                )
+            )
+        if c.hold is not None:
+            body = f'{{"interaction_id": "{iid}"}}'
+            add((c.hold[0], 1, "conversation.paused", iid, None, a, None, None, body))
+            add((c.hold[1], 1, "conversation.resumed", iid, None, None, None, None, body))
+        if c.wrap_until is not None:
+            add(
+                (
+                    c.ended,
+                    0,
+                    "agent.wrap_up_started",
+                    iid,
+                    a,
+                    a,
+                    None,
+                    None,
+                    f'{{"agent_id": "{a}", "interaction_id": "{iid}", '
+                    f'"until": {c.wrap_until:.3f}}}',
+                )
+            )
+            add(
+                (
+                    c.wrap_until,
+                    0,
+                    "agent.wrap_up_ended",
+                    iid,
+                    a,
+                    None,
+                    None,
+                    None,
+                    f'{{"agent_id": "{a}", "interaction_id": {iid}}}',
+                )
+            )
+        add(
+            (
+                c.ended,
+                1,
+                "interaction.ended",
+                iid,
+                None,
+                a,
+                None,
+                None,
+                f'{{"interaction_id": "{iid}"}}',
+            )
+        )
+    for ts, order, agent_id, old, new, reason, old_reason in states:
+        add(
+            (
+                ts,
+                order + 2,
+                "agent.state_changed",
+                None,
+                agent_id,
+                agent_id,
+                None,
+                None,
+                _state(old, new, reason, old_reason),
+            )
+        )
+    raw.sort(key=lambda r: (round(r[0], 3), r[1]))
+    events: list[EventTuple] = []
+    for r in raw:
+        events.append((next_ev, round(r[0], 3), r[2], r[3], r[4], r[5], r[6], None, r[7], r[8]))
+        next_ev += 1
+    return Batch(interactions, events), next_ix, next_ev
