@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guichet.actions.common import get_in_org
 from guichet.actions.conversations import HELD, Watch, may_read, sees
 from guichet.actions.interactions import message_dict, message_event
+from guichet.analytics import queries, store
+from guichet.analytics.metrics import Filters
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
 from guichet.errors import Forbidden, NotFound
@@ -21,11 +21,11 @@ from guichet.live.render import WAITING, agent_dict, at, interaction_dict, offli
 from guichet.live.snapshot import visible_queues
 from guichet.persistence.models import (
     AgentPresence,
-    Assignment,
     Interaction,
     InteractionEvent,
     Message,
     Organization,
+    Queue,
     QueueMember,
     User,
 )
@@ -60,22 +60,51 @@ async def supervised_agent(
     return agent
 
 
-def _today_start(tz_name: str, now: float) -> datetime:
-    tz = ZoneInfo(tz_name or "UTC")
-    local = datetime.fromtimestamp(now, tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+def _threshold(queue: Queue) -> float:
+    return float((queue.settings or {}).get("service_level_s") or DEFAULT_SERVICE_LEVEL_S)
+
+
+async def _analytics_figures(
+    session: AsyncSession, *, org_id: int, queues: list[Queue], now: float
+) -> dict[int, dict[str, Any]]:
+    """Per queue, the analytics' real-time figures (docs/metrics.md, R-AN-1): today's offered,
+    answered and abandoned and the service level (answered within the queue's threshold /
+    offered, org-local day), and the average wait of the last 15 minutes (R-Q-6's window).
+
+    The event log is folded first (``analytics.store.catch_up``) in a writing session of the
+    same engine (the read session cannot write), then the read session starts a new snapshot.
+    """
+    if not queues:
+        return {}
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), engine
+    # Sessions of the read factory carry the read-only option; the writer clears it.
+    async with AsyncSession(engine.execution_options(guichet_read_only=False)) as writer:
+        await store.catch_up(writer, org_id)
+    await session.commit()
+    org = await session.get(Organization, org_id)
+    subject = Subject(org_id=org_id, user_id=0, administrator=True)
+    body = await queries.realtime(
+        session,
+        subject=subject,
+        filters=Filters(queue_ids=frozenset(q.id for q in queues)),
+        now_ts=now,
+        tz=org.timezone if org is not None and org.timezone else "UTC",
+        thresholds={q.id: _threshold(q) for q in queues},
+    )
+    return {q["queue_id"]: q for q in body["queues"] if q["queue_id"] is not None}
 
 
 async def live_view(
     session: AsyncSession, *, org_id: int, user_id: int, roles: list[str], now: float
 ) -> dict[str, Any]:
-    """R-S-1: per queue the waiting list (callback labels), counts, longest wait, service level
-    so far today; per agent the state, time in state and current work."""
+    """R-S-1: per queue the waiting list (callback labels), counts, longest wait, today's
+    offered / answered / abandoned and service level and the average wait of the last 15
+    minutes (R-Q-6), as the analytics define them; per agent the state, time in state and
+    current work."""
     require_watcher(roles)
     queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles) or []
     ids = [q.id for q in queues]
-    org = await session.get(Organization, org_id)
-    start = _today_start(org.timezone if org else "UTC", now)
     waiting = (
         await session.scalars(
             select(Interaction).where(
@@ -85,36 +114,14 @@ async def live_view(
             )
         )
     ).all()
-    offered = dict(
-        (
-            await session.execute(
-                select(Interaction.queue_id, func.count())
-                .where(Interaction.queue_id.in_(ids), Interaction.created_at >= start)
-                .group_by(Interaction.queue_id)
-            )
-        ).all()
-    )
-    first = (
-        select(Assignment.interaction_id, func.min(Assignment.started_at).label("t"))
-        .group_by(Assignment.interaction_id)
-        .subquery()
-    )
-    answered_rows = (
-        await session.execute(
-            select(Interaction.queue_id, Interaction.created_at, first.c.t)
-            .join(first, first.c.interaction_id == Interaction.id)
-            .where(Interaction.queue_id.in_(ids), Interaction.created_at >= start)
-        )
-    ).all()
+    figures = await _analytics_figures(session, org_id=org_id, queues=queues, now=now)
     out_queues = []
     for q in queues:
         mine = sorted(
             (w for w in waiting if w.queue_id == q.id), key=lambda w: (w.order_t or 0.0, w.id)
         )
-        limit = int((q.settings or {}).get("service_level_s", DEFAULT_SERVICE_LEVEL_S))
-        answered = [t - c for qid, c, t in answered_rows if qid == q.id]
-        quick = sum(1 for d in answered if d <= timedelta(seconds=limit))
-        total = offered.get(q.id, 0)
+        fig = figures.get(q.id, {})
+        limit = fig.get("threshold_s", _threshold(q))
         out_queues.append(
             {
                 "id": q.id,
@@ -123,10 +130,12 @@ async def live_view(
                 "waiting_count": len(mine),
                 "callbacks": sum(1 for w in mine if w.status == "callback"),
                 "longest_wait_s": max((now - (w.order_t or now) for w in mine), default=0.0),
-                "offered_today": total,
-                "answered_today": len(answered),
+                "offered_today": fig.get("offered_today", 0),
+                "answered_today": fig.get("answered_today", 0),
+                "abandoned_today": fig.get("abandoned_today", 0),
                 "service_level_s": limit,
-                "service_level": None if total == 0 else quick / total,
+                "service_level": fig.get("sl_today"),
+                "average_wait_15m_s": fig.get("avg_wait_15m_s"),
             }
         )
     agents = []
