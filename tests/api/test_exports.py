@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from guichet.analytics import jobs
+from guichet.analytics.csv import neutralise
 from guichet.analytics.exports import INTERACTION_COLUMNS, ExportFilters, Request, prepare
 from guichet.api import create_app
 from guichet.config import Settings
@@ -529,3 +530,75 @@ async def test_progress_is_written_every_few_rows(world: World, tmp_path: Path) 
     assert size == path.stat().st_size
     assert len(_parse(path.read_text(encoding="utf-8"))) == 5
     assert not path.with_name("out.csv.part").exists()
+
+
+PERIOD = {"from": "2026-12-01", "to": "2026-12-10"}
+
+
+def _num(value: str) -> float | None:
+    return None if value == "" else float(value)
+
+
+async def test_dashboard_exports_equal_the_dashboards(world: World) -> None:
+    """R-AN-6: each dashboard's export holds the dashboard API's numbers, for an
+    administrator and for a Manager (their scope, R-A-2)."""
+    sc = await _scene(world)
+    for who in (sc.a.admin, sc.manon):
+        api = await world.client.get(
+            f"{API}/analytics/callers-in-queue", params=PERIOD, headers=who
+        )
+        assert api.status_code == 200, api.text
+        dash = api.json()
+        rows = _parse((await _csv(world, who, "callers_in_queue", **PERIOD)).text)
+        total = next(r for r in rows if r["section"] == "total")
+        for key, value in dash["totals"].items():
+            assert _num(total[key]) == (None if value is None else pytest.approx(value)), key
+        days = [r for r in rows if r["section"] == "day"]
+        assert [(d["date"], int(d["offered"]), int(d["abandoned"])) for d in days] == [
+            (d["date"], d["offered"], d["abandoned"]) for d in dash["by_day"]
+        ]
+        cells = [r for r in rows if r["section"] == "weekday_hour"]
+        assert len(cells) == 7 * 24
+        assert [int(c["offered"]) for c in cells] == [n for day in dash["heatmap"] for n in day]
+
+        api = await world.client.get(
+            f"{API}/analytics/agent-performance", params=PERIOD, headers=who
+        )
+        perf = api.json()
+        rows = _parse((await _csv(world, who, "agent_performance", **PERIOD)).text)
+        agents = [r for r in rows if r["section"] == "agent"]
+        assert [int(r["agent_id"]) for r in agents] == [a["agent_id"] for a in perf["agents"]]
+        for row, a in zip(agents, perf["agents"], strict=True):
+            assert int(row["handled"]) == a["handled"]
+            assert float(row["handle_s"]) == pytest.approx(a["handle_s"])
+            for state, seconds in a["states"].items():
+                # A state still running counts up to "now", read by each request anew.
+                assert float(row[f"{state}_s"]) == pytest.approx(seconds, abs=5)
+        team = next(r for r in rows if r["section"] == "team")
+        assert int(team["handled"]) == perf["team"]["handled"]
+        queues = [r for r in rows if r["section"] == "queue"]
+        assert [int(r["handled"]) for r in queues] == [q["handled"] for q in perf["by_queue"]]
+
+        api = await world.client.get(
+            f"{API}/analytics/resolved-conversations", params=PERIOD, headers=who
+        )
+        res = api.json()
+        rows = _parse((await _csv(world, who, "resolved_conversations", **PERIOD)).text)
+        total = next(r for r in rows if r["section"] == "total")
+        assert int(total["resolved"]) == res["totals"]["resolved"]
+        assert int(total["conversations"]) == res["totals"]["conversations"]
+        by_agent = [
+            (int(r["agent_id"]), int(r["resolved"])) for r in rows if r["section"] == "agent"
+        ]
+        assert by_agent == [(a["agent_id"], a["resolved"]) for a in res["by_agent"]]
+        reasons = [(r["reason_name"], int(r["count"])) for r in rows if r["section"] == "reason"]
+        assert reasons == [(neutralise(r["name"]), r["count"]) for r in res["top_reasons"]]
+    # The administrator's numbers are those of the scene: five offered, one abandoned, and
+    # the malicious tag counted as a reason, neutralised in the file.
+    rows = _parse((await _csv(world, sc.a.admin, "callers_in_queue", **PERIOD)).text)
+    total = next(r for r in rows if r["section"] == "total")
+    assert (int(total["offered"]), int(total["abandoned"])) == (5, 1)
+    reasons = _parse((await _csv(world, sc.a.admin, "resolved_conversations", **PERIOD)).text)
+    assert {r["reason_name"] for r in reasons if r["section"] == "reason"} == {f"'{EVIL}", "VIP"}
+    mine = _parse((await _csv(world, sc.manon, "resolved_conversations", **PERIOD)).text)
+    assert int(next(r for r in mine if r["section"] == "total")["resolved"]) == 2

@@ -15,31 +15,29 @@ docs/api/exports.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+import time as time_module
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.actions.access import conversation_where
 from guichet.actions.common import check_ids_in_org
-from guichet.analytics import store
+from guichet.analytics import metrics, queries, store
 from guichet.analytics.csv import Timestamp
-from guichet.authz.access import Area, Scope, Subject
-from guichet.errors import Forbidden, invalid
+from guichet.authz.access import Scope, Subject
+from guichet.errors import invalid
 from guichet.persistence.models import (
     AnalyticsAgentState,
     AnalyticsInteraction,
-    AnalyticsSegment,
     Disposition,
     Interaction,
     InteractionTag,
     Organization,
     Queue,
-    QueueMember,
     Skill,
     Tag,
     User,
@@ -210,76 +208,47 @@ class Request:
 
 def statistics_scope(subject: Subject) -> Scope:
     """The caller's statistics scope; 403 (R-A-2) when they have none at all."""
-    scope = subject.scope(Area.STATISTICS)
-    if scope is Scope.DENIED:
-        raise Forbidden("this needs a statistics scope", code="forbidden", rule="R-A-2")
-    return scope
+    return queries.require_statistics(subject)
 
 
-def interactions_in_scope(subject: Subject) -> ColumnElement[bool] | None:
-    """SQL limiting projection rows to the conversations the caller's statistics scope lets
-    appear (R-A-2); None when it is ``all`` (no subquery to run)."""
-    if statistics_scope(subject) is Scope.ALL:
-        return None
-    visible = select(Interaction.id).where(conversation_where(subject, Area.STATISTICS))
-    return AI.interaction_id.in_(visible)
+def metric_filters(f: ExportFilters) -> metrics.Filters:
+    """The same filters as the dashboards read them (:class:`guichet.analytics.metrics.Filters`)."""
 
+    def ids(values: tuple[Any, ...]) -> frozenset[Any] | None:
+        return frozenset(values) if values else None
 
-def agents_in_scope(subject: Subject, column: Any) -> ColumnElement[bool] | None:
-    """SQL limiting agent rows to the agents the statistics scope reaches: the caller (own),
-    with the members of their department subtree (department); None for ``all``."""
-    scope = statistics_scope(subject)
-    if scope is Scope.ALL:
-        return None
-    if scope is Scope.OWN or not subject.departments:
-        return column == subject.user_id  # type: ignore[no-any-return]
-    members = select(User.id).where(User.department_id.in_(sorted(subject.departments)))
-    return or_(column == subject.user_id, column.in_(members))
+    return metrics.Filters(
+        from_ts=f.from_ts,
+        to_ts=f.to_ts,
+        queue_ids=ids(f.queue_ids),
+        channels=ids(f.channels),
+        agent_ids=ids(f.agent_ids),
+        skill_ids=ids(f.skill_ids),
+    )
 
 
 def interaction_where(req: Request) -> list[ColumnElement[bool]]:
-    """The WHERE of the ``interactions`` export: organization, scope, R-AN-5 filters."""
-    f = req.filters
-    out: list[ColumnElement[bool]] = [AI.org_id == req.org_id]
-    scope = interactions_in_scope(req.subject)
-    if scope is not None:
-        out.append(scope)
-    if f.from_ts is not None:
-        out.append(AI.arrived_ts >= f.from_ts)
-    if f.to_ts is not None:
-        out.append(AI.arrived_ts < f.to_ts)
-    if f.queue_ids:
-        out.append(AI.queue_id.in_(f.queue_ids))
-    if f.channels:
-        out.append(AI.channel.in_(f.channels))
-    if f.skill_ids:
-        out.append(AI.skill_id.in_(f.skill_ids))
-    if f.agent_ids:
-        by_segment = exists().where(
-            AnalyticsSegment.interaction_id == AI.interaction_id,
-            AnalyticsSegment.agent_id.in_(f.agent_ids),
-        )
-        out.append(or_(AI.agent_id.in_(f.agent_ids), by_segment))
-    return out
+    """The WHERE of the ``interactions`` export: the dashboards' own (organization, statistics
+    scope, R-AN-5 filters with ``agent_id`` the agent holding it last), docs/metrics.md."""
+    statistics_scope(req.subject)
+    return queries.interaction_where(req.subject, metric_filters(req.filters))
 
 
 def agent_state_where(req: Request) -> list[ColumnElement[bool]]:
-    """The WHERE of the ``agent_states`` export: a state change starting in the period, of an
-    agent the scope reaches, named by ``agent_ids`` or a member of one of ``queue_ids``."""
+    """The WHERE of the ``agent_states`` export: state periods of the agents the scope reaches
+    (and ``agent_id`` names) that overlap the period; other filters do not apply to states."""
+    statistics_scope(req.subject)
     f = req.filters
     out: list[ColumnElement[bool]] = [AS.org_id == req.org_id]
-    scope = agents_in_scope(req.subject, AS.agent_id)
-    if scope is not None:
-        out.append(scope)
-    if f.from_ts is not None:
-        out.append(AS.start_ts >= f.from_ts)
+    reach = queries.agents_where(req.subject, AS.agent_id)
+    if reach is not None:
+        out.append(reach)
     if f.to_ts is not None:
         out.append(AS.start_ts < f.to_ts)
+    if f.from_ts is not None:
+        out.append(or_(AS.end_ts.is_(None), AS.end_ts > f.from_ts))
     if f.agent_ids:
         out.append(AS.agent_id.in_(f.agent_ids))
-    if f.queue_ids:
-        members = select(QueueMember.user_id).where(QueueMember.queue_id.in_(f.queue_ids))
-        out.append(AS.agent_id.in_(members))
     return out
 
 
@@ -431,14 +400,206 @@ async def agent_state_rows(
         last = (batch[-1].start_ts, batch[-1].event_id)
 
 
+# --- Dashboards as rows (R-AN-6: "CSV export of each dashboard's data") ------------------------
+
+#: The dashboards' period when neither ``from`` nor ``to`` is given: the last 30 days, as the
+#: dashboard API answers (docs/api/analytics.md).
+DASHBOARD_DEFAULT_DAYS = 30
+#: Agent states with a ``<state>_s`` column in the agent-performance export.
+STATES = ("available", "busy", "wrap_up", "paused", "offline")
+TOTALS = (
+    "offered",
+    "handled",
+    "abandoned",
+    "missed",
+    "waiting",
+    "answered_within",
+    "abandoned_within",
+    "asa_s",
+    "avg_abandon_wait_s",
+    "avg_wait_s",
+    "sl_offered",
+    "sl_answered",
+    "sl_abandons",
+)
+CALLERS_COLUMNS = ("section", "date", "weekday", "hour", *TOTALS, "service_level_s", "timezone")
+WORK = ("handled", "talk_s", "hold_s", "wrap_s", "handle_s", "aht_s")
+PERFORMANCE_COLUMNS = (
+    "section",
+    "agent_id",
+    "agent_name",
+    "queue_id",
+    "queue_name",
+    "channel",
+    *WORK,
+    "occupancy",
+    *(f"{state}_s" for state in STATES),
+)
+RESOLVED_COLUMNS = (
+    "section",
+    "channel",
+    "agent_id",
+    "agent_name",
+    "reason_kind",
+    "reason_id",
+    "reason_name",
+    "conversations",
+    "resolved",
+    "count",
+)
+#: Every top reason is exported (the dashboard shows the first ten).
+ALL_REASONS = 10_000
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A dashboard request as the dashboard API checks it: zone, filters, threshold, now."""
+
+    tz: str
+    filters: metrics.Filters
+    threshold_s: float
+    now_ts: float
+
+
+async def dashboard_of(session: AsyncSession, req: Request) -> Dashboard:
+    """The dashboard API's reading of the filters: the last 30 days when no period is given,
+    the service-level threshold of the one queue filtered on, else 20 s (R-AN-1, R-AN-5)."""
+    org = await session.get(Organization, req.org_id)
+    tz = org.timezone if org is not None and org.timezone else "UTC"
+    now = time_module.time()
+    f = req.filters
+    end = now if f.to_ts is None else f.to_ts
+    start = end - DASHBOARD_DEFAULT_DAYS * 86400.0 if f.from_ts is None else f.from_ts
+    threshold = f.service_level_s
+    if threshold is None:
+        threshold = metrics.DEFAULT_THRESHOLD_S
+        if len(f.queue_ids) == 1:  # one queue: its own setting
+            own = await queries.queue_thresholds(session, req.org_id)
+            threshold = own.get(f.queue_ids[0], threshold)
+    filters = metric_filters(ExportFilters(**{**f.to_params(), "from_ts": start, "to_ts": end}))
+    return Dashboard(tz, filters, float(threshold), now)
+
+
+async def callers_in_queue_rows(session: AsyncSession, req: Request) -> list[Row]:
+    """R-AN-2 as rows: ``total``, one ``day`` per local date, one ``weekday_hour`` per cell
+    (weekday 0 = Monday, offered only)."""
+    d = await dashboard_of(session, req)
+    body = await queries.callers_in_queue(
+        session, subject=req.subject, filters=d.filters, tz=d.tz, threshold_s=d.threshold_s
+    )
+    out: list[Row] = [
+        {"section": "total", **body["totals"], "service_level_s": d.threshold_s, "timezone": d.tz}
+    ]
+    out += [{"section": "day", **day} for day in body["by_day"]]
+    for weekday, hours in enumerate(body["heatmap"]):
+        out += [
+            {"section": "weekday_hour", "weekday": weekday, "hour": hour, "offered": n}
+            for hour, n in enumerate(hours)
+        ]
+    return out
+
+
+def _states(seconds: Mapping[str, float]) -> Row:
+    return {f"{state}_s": float(seconds.get(state, 0.0)) for state in STATES}
+
+
+async def agent_performance_rows(session: AsyncSession, req: Request) -> list[Row]:
+    """R-AN-3 as rows: one ``agent`` each, the ``team``, one per ``queue`` and ``channel``."""
+    d = await dashboard_of(session, req)
+    body = await queries.agent_performance(
+        session, subject=req.subject, filters=d.filters, now_ts=d.now_ts
+    )
+    users = await _names(session, User, req.org_id, User.display_name)
+    queue_names = await _names(session, Queue, req.org_id, Queue.name)
+    out: list[Row] = []
+    for a in body["agents"]:
+        work = {k: a[k] for k in WORK}
+        out.append(
+            {
+                "section": "agent",
+                "agent_id": a["agent_id"],
+                "agent_name": users.get(a["agent_id"]),
+                **work,
+                "occupancy": a["occupancy"],
+                **_states(a["states"]),
+            }
+        )
+    team = body["team"]
+    out.append(
+        {
+            "section": "team",
+            **{k: team[k] for k in WORK},
+            "occupancy": team["occupancy"],
+            **_states(team["states"]),
+        }
+    )
+    for q in body["by_queue"]:
+        qid = q["queue_id"]
+        name = None if qid is None else queue_names.get(qid)
+        row = {"section": "queue", "queue_id": qid, "queue_name": name}
+        out.append(row | {k: q[k] for k in WORK})
+    for c in body["by_channel"]:
+        out.append({"section": "channel", "channel": c["channel"], **{k: c[k] for k in WORK}})
+    return out
+
+
+async def resolved_conversations_rows(session: AsyncSession, req: Request) -> list[Row]:
+    """R-AN-4 as rows: ``total``, one per ``channel``, ``agent`` and ``reason`` (every one)."""
+    d = await dashboard_of(session, req)
+    body = await queries.resolved_conversations(
+        session, subject=req.subject, filters=d.filters, top=ALL_REASONS
+    )
+    users = await _names(session, User, req.org_id, User.display_name)
+    out: list[Row] = [{"section": "total", **body["totals"]}]
+    out += [{"section": "channel", **c} for c in body["by_channel"]]
+    out += [
+        {"section": "agent", **a, "agent_name": users.get(a["agent_id"])} for a in body["by_agent"]
+    ]
+    out += [
+        {
+            "section": "reason",
+            "reason_kind": r["kind"],
+            "reason_id": r["id"],
+            "reason_name": r["name"],
+            "count": r["count"],
+        }
+        for r in body["top_reasons"]
+    ]
+    return out
+
+
+Build = Callable[[AsyncSession, Request], Awaitable[list[Row]]]
+
+
+def _dashboard_count(build: Build) -> Callable[[AsyncSession, Request], Awaitable[int]]:
+    async def count(session: AsyncSession, req: Request) -> int:
+        return len(await build(session, req))
+
+    return count
+
+
+def _dashboard_rows(build: Build) -> Callable[[Sessions, Request], AsyncIterator[Row]]:
+    async def rows(sessions: Sessions, req: Request) -> AsyncIterator[Row]:
+        async with sessions() as s:
+            out = await build(s, req)
+        for row in out:
+            yield row
+
+    return rows
+
+
 @dataclass(frozen=True)
 class Export:
     """One kind of export: its columns, how many rows it has, and its rows."""
 
     kind: str
     columns: tuple[str, ...]
-    count: Callable[[AsyncSession, Request], Any]
+    count: Callable[[AsyncSession, Request], Awaitable[int]]
     rows: Callable[[Sessions, Request], AsyncIterator[Row]]
+
+
+def _dashboard(kind: str, columns: tuple[str, ...], build: Build) -> Export:
+    return Export(kind, columns, _dashboard_count(build), _dashboard_rows(build))
 
 
 EXPORTS: dict[str, Export] = {
@@ -447,6 +608,13 @@ EXPORTS: dict[str, Export] = {
     ),
     "agent_states": Export(
         "agent_states", AGENT_STATE_COLUMNS, count_agent_states, agent_state_rows
+    ),
+    "callers_in_queue": _dashboard("callers_in_queue", CALLERS_COLUMNS, callers_in_queue_rows),
+    "agent_performance": _dashboard(
+        "agent_performance", PERFORMANCE_COLUMNS, agent_performance_rows
+    ),
+    "resolved_conversations": _dashboard(
+        "resolved_conversations", RESOLVED_COLUMNS, resolved_conversations_rows
     ),
 }
 
