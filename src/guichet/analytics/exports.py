@@ -9,8 +9,8 @@ held open while a client downloads.
 
 Kinds: ``interactions`` (one row per interaction), ``agent_states`` (one row per agent state
 change, R-AN-8) and one per dashboard (``callers_in_queue``, ``agent_performance``,
-``resolved_conversations``; see :mod:`guichet.analytics.dashboard_rows`). Columns:
-docs/api/exports.md.
+``resolved_conversations``: the dashboard's figures from :mod:`guichet.analytics.queries`, one
+row per line of the dashboard). Columns: docs/api/exports.md.
 """
 
 from __future__ import annotations
