@@ -174,6 +174,7 @@ async def do_intake(
             s.add(
                 InteractionEvent(
                     org_id=org_id,
+                    at=at(live.clock()),
                     type="interaction.unrouted",
                     interaction_id=row.id,
                     actor_id=actor_id,

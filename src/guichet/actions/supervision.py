@@ -215,6 +215,7 @@ async def do_join(
     session.add(
         InteractionEvent(
             org_id=org_id,
+            at=at(live.clock()),
             type="interaction.joined",
             interaction_id=row.id,
             agent_id=row.agent_id,
