@@ -395,11 +395,13 @@ async def test_catch_up_in_small_batches(world: World, monkeypatch: pytest.Monke
 
 async def test_late_commit_within_the_lookback_is_folded(world: World) -> None:
     """A row that becomes visible after rows with higher ids were folded (another writer's
-    late commit) is picked up by the next catch-up when within LOOKBACK ids."""
+    late commit) is picked up by the next catch-up that finds a newer row, when within
+    LOOKBACK ids; a catch-up with nothing past the cursor writes nothing."""
     paris = world.orgs[0]
     rows = await write_log(world, paris, seed=5, count=30, start=MARCH, days=1)
-    # Hold back a few rows, as if their transactions had not committed yet.
-    late_ids = {r["id"] for r in rows[-40::7]}
+    # Hold back a few rows, as if their transactions had not committed yet, and the newest
+    # row, written after them.
+    late_ids = {r["id"] for r in rows[-40::7]} | {rows[-1]["id"]}
     async with world.factory() as session:
         await session.execute(
             InteractionEvent.__table__.delete().where(InteractionEvent.id.in_(late_ids))
@@ -410,6 +412,7 @@ async def test_late_commit_within_the_lookback_is_folded(world: World) -> None:
             r["id"] for r in rows if r["id"] not in late_ids
         )
         assert await projection(session, paris.id) == expected(await log_rows(session, paris.id))
+        assert await store.catch_up(session, paris.id) == 0
         await insert_events(session, [r for r in rows if r["id"] in late_ids])
         await session.commit()
         await store.catch_up(session, paris.id)

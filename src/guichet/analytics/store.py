@@ -13,10 +13,12 @@
 
 Late commits. The loop of one organization commits its rows in id order, but other writers
 (the conversation actions, for instance) insert rows too: on PostgreSQL a row can become
-visible after a row with a higher id was read. Each catch-up therefore starts
-:data:`LOOKBACK` ids before the cursor and folds that window again. Folding is idempotent, so
-re-reading costs time, never correctness; a row that commits more than ``LOOKBACK`` ids late is
-only picked up by :func:`rebuild`. SQLite has one writer, so there rows cannot commit late.
+visible after a row with a higher id was read. Each catch-up that finds new rows therefore
+starts :data:`LOOKBACK` ids before the cursor and folds that window again. Folding is
+idempotent, so re-reading costs time, never correctness; a late row is folded at the first
+catch-up after a newer row arrives, and one that commits more than ``LOOKBACK`` ids late is
+only picked up by :func:`rebuild`. A catch-up with nothing past the cursor writes nothing.
+SQLite has one writer, so there rows cannot commit late.
 
 Memory stays flat: one batch of rows, and the events of the interactions it touches, at a time.
 A per-organization :class:`asyncio.Lock` keeps concurrent requests of this process from
@@ -230,6 +232,22 @@ async def _batch(session: AsyncSession, org_id: int, from_id: int) -> list[int]:
     return [r.id for r in rows]
 
 
+async def _anything_new(session: AsyncSession, org_id: int) -> bool:
+    """Whether the log has a row past the cursor: without one, catching up writes nothing.
+
+    The look-back window is read again only when something new arrived, so a row that
+    committed late is folded at the next new row at the latest (within ``LOOKBACK`` ids).
+    """
+    start = await cursor_of(session, org_id)
+    newer = await session.scalar(
+        select(InteractionEvent.id)
+        .where(InteractionEvent.org_id == org_id, InteractionEvent.id > start)
+        .limit(1)
+    )
+    await session.commit()
+    return newer is not None
+
+
 async def catch_up(session: AsyncSession, org_id: int) -> int:
     """Fold the organization's new event-log rows into the projection; the number of rows
     read past the cursor (the look-back window is read again but not counted).
@@ -238,6 +256,8 @@ async def catch_up(session: AsyncSession, org_id: int) -> int:
     """
     async with _lock(org_id):
         await session.commit()  # whatever the caller began: start from a fresh transaction
+        if not await _anything_new(session, org_id):
+            return 0
         folded = 0
         first = True
         while True:
