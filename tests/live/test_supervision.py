@@ -47,11 +47,13 @@ async def test_r_s_1_live_view_of_supervised_queues(world: LiveWorld, org_a: Org
     assert [w["id"] for w in q["waiting"]] == [first["id"], second["id"]]
     assert (q["waiting_count"], q["callbacks"], q["longest_wait_s"]) == (2, 0, 30.0)
     assert (q["offered_today"], q["answered_today"], q["service_level"]) == (2, 0, 0.0)
+    assert q["average_wait_15m_s"] is None  # nothing answered or abandoned yet (R-Q-6)
     bob = await agent(world, org_a, "bob", queues=[web])
     await post(world, f"/api/v1/agent/offers/{first['id']}/accept", bob, None)
     view = await live(world, sam)
     q = view["queues"][0]
     assert q["answered_today"] == 1 and q["service_level"] == 0.0  # answered after 30 s > 20 s
+    assert q["average_wait_15m_s"] == 30.0  # the one answered in the window waited 30 s
     (row,) = view["agents"]
     assert row["user_id"] == org_a.users["bob"] and row["current_work"] == [first["id"]]
     assert row["state"] == "busy" and row["time_in_state_s"] >= 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import get_in_org
 from guichet.actions.conversations import HELD, Watch, may_read, sees
@@ -65,22 +65,23 @@ def _threshold(queue: Queue) -> float:
 
 
 async def _analytics_figures(
-    session: AsyncSession, *, org_id: int, queues: list[Queue], now: float
+    session: AsyncSession,
+    writer: AsyncSession,
+    *,
+    org_id: int,
+    queues: list[Queue],
+    now: float,
 ) -> dict[int, dict[str, Any]]:
     """Per queue, the analytics' real-time figures (docs/metrics.md, R-AN-1): today's offered,
     answered and abandoned and the service level (answered within the queue's threshold /
     offered, org-local day), and the average wait of the last 15 minutes (R-Q-6's window).
 
-    The event log is folded first (``analytics.store.catch_up``) in a writing session of the
-    same engine (the read session cannot write), then the read session starts a new snapshot.
+    The event log is folded first (``analytics.store.catch_up``) in the writing session, then
+    the read session starts a new snapshot.
     """
     if not queues:
         return {}
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine), engine
-    # Sessions of the read factory carry the read-only option; the writer clears it.
-    async with AsyncSession(engine.execution_options(guichet_read_only=False)) as writer:
-        await store.catch_up(writer, org_id)
+    await store.catch_up(writer, org_id)
     await session.commit()
     org = await session.get(Organization, org_id)
     subject = Subject(org_id=org_id, user_id=0, administrator=True)
@@ -96,7 +97,13 @@ async def _analytics_figures(
 
 
 async def live_view(
-    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str], now: float
+    session: AsyncSession,
+    writer: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    roles: list[str],
+    now: float,
 ) -> dict[str, Any]:
     """R-S-1: per queue the waiting list (callback labels), counts, longest wait, today's
     offered / answered / abandoned and service level and the average wait of the last 15
@@ -114,7 +121,7 @@ async def live_view(
             )
         )
     ).all()
-    figures = await _analytics_figures(session, org_id=org_id, queues=queues, now=now)
+    figures = await _analytics_figures(session, writer, org_id=org_id, queues=queues, now=now)
     out_queues = []
     for q in queues:
         mine = sorted(

@@ -10,7 +10,14 @@ from guichet.actions import agents_live
 from guichet.actions import supervision as actions
 from guichet.actions.conversations import load_watch
 from guichet.actions.interactions import message_dict
-from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
+from guichet.api.deps import (
+    CurrentUser,
+    Principal,
+    SessionDep,
+    StateDep,
+    SubjectDep,
+    WriterSessionDep,
+)
 from guichet.api.schemas.live import QueueLogin, StateChange
 from guichet.live import LiveRegistry
 from guichet.persistence.models import User
@@ -34,12 +41,16 @@ async def _agent(session: SessionDep, principal: Principal, agent_id: int) -> Us
 
 
 @router.get("/live")
-async def live_view(principal: CurrentUser, session: SessionDep, state: StateDep) -> dict[str, Any]:
+async def live_view(
+    principal: CurrentUser, session: SessionDep, writer: WriterSessionDep, state: StateDep
+) -> dict[str, Any]:
     """R-S-1: the queues the caller supervises and the agents logged in to them."""
     await session.commit()  # a first use starts the loop, which writes: free SQLite's writer
+    await writer.commit()
     router_ = await _live(state).router(principal.org_id)
     return await actions.live_view(
         session,
+        writer,
         org_id=principal.org_id,
         user_id=principal.user_id,
         roles=list(principal.user.roles),
