@@ -119,7 +119,7 @@ async def measure(db: Database, args: argparse.Namespace, progress: Progress) ->
                     .where(AnalyticsInteraction.org_id == org_id)
                 )
                 assert n == args.interactions, n
-                return int(n)
+                return int(n or 0)
 
             async def callers() -> None:
                 got = await queries.callers_in_queue(s, subject=subject, filters=period, tz=TZ)

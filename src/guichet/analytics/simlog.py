@@ -744,7 +744,7 @@ def _synthetic_day(
         states.append((shift, 0, agent.id, "offline", "available", None, None))
         last = shift
         for k in range(quota):
-            answered = shift + k * slot + rnd.random() * slot * 0.1
+            answered = shift + 10.0 + k * slot + rnd.random() * slot * 0.1
             ring = 2.0 + rnd.random() * 4
             wait = min(rnd.expovariate(1 / 15.0), 300.0)
             c = _Contact(answered - ring - wait, queue, channel, agent.id)
