@@ -158,12 +158,19 @@ async def test_filters_are_checked(world: World, org_a: Org, org_b: Org) -> None
             ({"from": "2025-01-01", "to": "2026-03-01"}, "from"),
             ({"from": "yesterday"}, "from"),
             ({"to": "2026-13-01"}, "to"),
+            ({"from": "9999-06-01", "to": "9999-12-31T23:59:59-14:00"}, "from"),
+            ({"from": "0001-01-01T00:00:00Z"}, "from"),
+            ({"to": "2100-01-01"}, "to"),
         ]
         for params, field in bad:
             body = problem(await world.client.get(f"{API}/{path}", headers=h, params=params), 422)
             assert body["field"] == field, (params, body)
             assert body["rule"] == "R-AN-5"
         problem(await world.client.get(f"{API}/{path}", headers=h, params={"channel": "fax"}), 422)
+        for value in (0, 2**31, 99999999999):  # outside the id range: 422, not a server error
+            problem(
+                await world.client.get(f"{API}/{path}", headers=h, params={"queue_id": value}), 422
+            )
         problem(
             await world.client.get(f"{API}/{path}", headers=h, params={"service_level_s": 0}), 422
         )

@@ -179,6 +179,7 @@ class Scene:
     other: Conv
     q1: int
     q2: int
+    qb: int
 
 
 async def _scene(world: World) -> Scene:
@@ -254,7 +255,7 @@ async def _scene(world: World) -> Scene:
     await _state(world, a, manon_id, "available", T0 + timedelta(seconds=10))
     await _state(world, a, alice_id, "paused", T0 + timedelta(minutes=30))
     await _state(world, b, b_admin_user, "available", T0)
-    return Scene(a, b, manon, diane, zed, convs, other, q1, q2)
+    return Scene(a, b, manon, diane, zed, convs, other, q1, q2, qb)
 
 
 async def test_interactions_round_trip(world: World) -> None:
@@ -315,13 +316,25 @@ async def test_semicolon_and_filters(world: World) -> None:
     assert len(_parse((await _csv(world, sc.a.admin, "interactions", channel="voice")).text)) == 0
     bad = problem(await _csv(world, sc.a.admin, "interactions", queue_id=999999), 422)
     assert bad["field"] == "queue_id"
-    foreign = await world.client.get(f"{API}/queues", headers=sc.b.admin)
-    qb = foreign.json()[0]["id"] if isinstance(foreign.json(), list) else None
-    if qb is not None:
-        assert (
-            problem(await _csv(world, sc.a.admin, "interactions", queue_id=qb), 422)["field"]
-            == "queue_id"
-        )
+    # Another organization's queue is no row of this one (R-AN-5, R-A-6).
+    assert (
+        problem(await _csv(world, sc.a.admin, "interactions", queue_id=sc.qb), 422)["field"]
+        == "queue_id"
+    )
+    # Ids outside the id range and times outside 1970..2099 are 422, never a server error.
+    for value in (0, -1, 2**31, 99999999999):
+        r = await _csv(world, sc.a.admin, "interactions", queue_id=value)
+        assert r.status_code == 422, (value, r.text)
+    for kind in ("interactions", "callers_in_queue"):
+        for when in ("9999-06-01", "0001-01-01T00:00:00Z", "1969-12-31"):
+            body = problem(await _csv(world, sc.a.admin, kind, **{"from": when}), 422)
+            assert body["field"] == "from", (kind, when, body)
+    # A dashboard export reads the period as the dashboard: at most 366 days (R-AN-5).
+    long = {"from": "2025-01-01", "to": "2026-03-01"}
+    assert (
+        problem(await _csv(world, sc.a.admin, "callers_in_queue", **long), 422)["field"] == "from"
+    )
+    assert (await _csv(world, sc.a.admin, "interactions", **long)).status_code == 200
     order = problem(
         await _csv(world, sc.a.admin, "interactions", **{"from": "2026-12-05", "to": "2026-12-04"}),
         422,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from guichet.actions.common import check_ids_in_org
 from guichet.analytics import metrics, queries, store
 from guichet.analytics.csv import Timestamp
+from guichet.analytics.period import period
 from guichet.authz.access import Scope, Subject
-from guichet.errors import invalid
 from guichet.persistence.models import (
     AnalyticsAgentState,
     AnalyticsInteraction,
@@ -140,24 +139,6 @@ class ExportFilters:
         )
 
 
-def moment(value: str, tz: ZoneInfo, field: str) -> float:
-    """POSIX seconds of an ISO-8601 time or date; without an offset, in ``tz`` (R-AN-5).
-
-    A date is its local midnight, so ``from=2026-12-01&to=2026-12-02`` is that local day.
-    """
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            at = datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
-        else:
-            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=tz)
-    except ValueError as exc:
-        raise invalid(field, "not an ISO-8601 date or time", "R-AN-5") from exc
-    return at.timestamp()
-
-
 async def resolve_filters(
     session: AsyncSession,
     org_id: int,
@@ -169,16 +150,16 @@ async def resolve_filters(
     agent_ids: Iterable[int] = (),
     skill_ids: Iterable[int] = (),
     service_level_s: float | None = None,
+    dashboard: bool = False,
 ) -> ExportFilters:
     """The filters as given by a caller, checked (R-AN-5): the period in the organization's
-    time zone, ``to`` after ``from``, every id a row of the organization (422 naming the
-    field: ``from``, ``to``, ``queue_id``, ``agent_id``, ``skill_id``)."""
+    time zone (:func:`guichet.analytics.period.period`; a dashboard export reads it as the
+    dashboard does: the last 30 days by default, at most 366), every id a row of the
+    organization (422 naming the field: ``from``, ``to``, ``queue_id``, ``agent_id``,
+    ``skill_id``)."""
     org = await session.get(Organization, org_id)
     tz = ZoneInfo(org.timezone if org is not None and org.timezone else "UTC")
-    from_ts = None if start is None else moment(start, tz, "from")
-    to_ts = None if end is None else moment(end, tz, "to")
-    if from_ts is not None and to_ts is not None and to_ts <= from_ts:
-        raise invalid("to", "must be after from", "R-AN-5")
+    from_ts, to_ts = period(start, end, tz, dashboard=dashboard, now=time_module.time())
     queues = await check_ids_in_org(session, Queue, org_id=org_id, ids=queue_ids, field="queue_id")
     agents = await check_ids_in_org(session, User, org_id=org_id, ids=agent_ids, field="agent_id")
     skills = await check_ids_in_org(session, Skill, org_id=org_id, ids=skill_ids, field="skill_id")
@@ -623,3 +604,7 @@ async def prepare(session: AsyncSession, org_id: int) -> None:
     """Fold the event log into the projection up to now (``store.catch_up``), and commit."""
     await store.catch_up(session, org_id)
     await session.commit()
+
+
+#: The exports of a dashboard: their period is read as the dashboard reads it (R-AN-5).
+DASHBOARD_KINDS = frozenset({"callers_in_queue", "agent_performance", "resolved_conversations"})

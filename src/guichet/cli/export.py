@@ -79,6 +79,8 @@ async def _export(
                 )
                 if user is None:
                     raise CliError(f"no user {email!r} in {org.slug}")
+                if not user.is_active:
+                    raise CliError(f"{email!r} is deactivated: export as an active user")
             else:
                 admins = [
                     u
@@ -103,6 +105,7 @@ async def _export(
                 channels=channels,
                 agent_ids=agents,
                 skill_ids=skills,
+                dashboard=kind in exports.DASHBOARD_KINDS,
             )
             request = exports.Request(subject, filters)
             await exports.prepare(s, org.id)

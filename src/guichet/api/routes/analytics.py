@@ -20,16 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions.common import check_ids_in_org
 from guichet.analytics import metrics, queries, store
 from guichet.analytics.metrics import Filters
+from guichet.analytics.period import period
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep, WriterSessionDep
-from guichet.api.schemas.analytics import (
-    DEFAULT_PERIOD_DAYS,
-    MAX_PERIOD_DAYS,
-    DashboardParams,
-    dashboard_params,
-    moment,
-)
+from guichet.api.schemas.analytics import DashboardParams, dashboard_params
 from guichet.authz.access import Subject
-from guichet.errors import invalid
 from guichet.persistence.models import Organization, Queue, Skill, User
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -83,14 +77,8 @@ async def check(session: AsyncSession, subject: Subject, params: DashboardParams
     tz = org.timezone if org is not None and org.timezone else "UTC"
     zone = ZoneInfo(tz)
     now = time.time()
-    end = now if params.to is None else moment(params.to, zone, "to")
-    start = end - DEFAULT_PERIOD_DAYS * _DAY
-    if params.from_ is not None:
-        start = moment(params.from_, zone, "from")
-    if end <= start:
-        raise invalid("to", "must be after from", "R-AN-5")
-    if end - start > MAX_PERIOD_DAYS * _DAY:
-        raise invalid("from", f"the period may not exceed {MAX_PERIOD_DAYS} days", "R-AN-5")
+    start, end = period(params.from_, params.to, zone, dashboard=True, now=now)
+    assert start is not None and end is not None
     queues = await check_ids_in_org(
         session, Queue, org_id=org_id, ids=params.queue_id, field="queue_id"
     )

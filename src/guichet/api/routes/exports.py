@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.analytics import exports, jobs
@@ -32,7 +33,7 @@ from guichet.errors import GuichetError, NotFound, invalid
 router = APIRouter(tags=["exports"])
 
 CSV_TYPE = "text/csv; charset=utf-8"
-IdList = Annotated[list[int], Query()]
+IdList = Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Query(max_length=1000)]
 
 
 class ExportTooLarge(GuichetError):
@@ -60,7 +61,9 @@ def _allowed(subject: SubjectDep) -> Subject:
 StatisticsSubject = Annotated[Subject, Depends(_allowed)]
 
 
-async def _filters(session: AsyncSession, org_id: int, body: ExportFiltersIn) -> ExportFilters:
+async def _filters(
+    session: AsyncSession, org_id: int, kind: ExportKind, body: ExportFiltersIn
+) -> ExportFilters:
     """The filters, checked (R-AN-5: 422 naming the field)."""
     return await exports.resolve_filters(
         session,
@@ -72,6 +75,7 @@ async def _filters(session: AsyncSession, org_id: int, body: ExportFiltersIn) ->
         agent_ids=body.agent_id,
         skill_ids=body.skill_id,
         service_level_s=body.service_level_s,
+        dashboard=kind.value in exports.DASHBOARD_KINDS,
     )
 
 
@@ -92,7 +96,7 @@ async def export_csv(
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
     queue_id: IdList = [],  # noqa: B006 - FastAPI copies defaults
-    channel: Annotated[list[Channel], Query()] = [],  # noqa: B006
+    channel: Annotated[list[Channel], Query(max_length=10)] = [],  # noqa: B006
     agent_id: IdList = [],  # noqa: B006
     skill_id: IdList = [],  # noqa: B006
     service_level_s: Annotated[float | None, Query(gt=0, le=86400)] = None,
@@ -109,7 +113,7 @@ async def export_csv(
         skill_id=skill_id,
         service_level_s=service_level_s,
     )
-    req = exports.Request(subject, await _filters(session, principal.org_id, body))
+    req = exports.Request(subject, await _filters(session, principal.org_id, kind, body))
     async with state.sessions() as writer:  # folding the log writes (SQLite: the writer)
         await exports.prepare(writer, principal.org_id)
         total = await export.count(writer, req)
@@ -141,7 +145,7 @@ async def create_export_job(
 ) -> dict[str, Any]:
     """R-AN-6: start an export job; it runs in the server, its file is kept 7 days."""
     _export(body.kind)
-    filters = await _filters(session, principal.org_id, body.filters)
+    filters = await _filters(session, principal.org_id, body.kind, body.filters)
     job = await jobs.create_job(
         session,
         user=principal.user,

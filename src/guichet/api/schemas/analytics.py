@@ -8,22 +8,18 @@ repeat (``queue_id=3&queue_id=4``); every id must be a row of the caller's organ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Query
+from pydantic import Field
 
 from guichet.domain.enums import Channel
-from guichet.errors import invalid
 
-#: The longest period a dashboard covers (R-AN-5).
-MAX_PERIOD_DAYS = 366
-#: The period when none is given: the last 30 days.
-DEFAULT_PERIOD_DAYS = 30
-
-Ids = Annotated[list[int], Query(description="repeatable; ids of the caller's organization")]
-Channels = Annotated[list[Channel], Query(description="repeatable")]
+Ids = Annotated[
+    list[Annotated[int, Field(ge=1, le=2**31 - 1)]],
+    Query(max_length=1000, description="repeatable; ids of the caller's organization"),
+]
+Channels = Annotated[list[Channel], Query(max_length=10, description="repeatable")]
 Moment = Annotated[
     str | None,
     Query(max_length=40, description="ISO-8601 time or date; without an offset, local time"),
@@ -76,18 +72,3 @@ def dashboard_params(
         skill_id=tuple(skill_id),
         service_level_s=service_level_s,
     )
-
-
-def moment(value: str, tz: ZoneInfo, field: str) -> float:
-    """POSIX seconds of an ISO-8601 time or date; without an offset, in ``tz`` (R-AN-5)."""
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            at = datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
-        else:
-            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=tz)
-    except ValueError as exc:
-        raise invalid(field, "not an ISO-8601 date or time", "R-AN-5") from exc
-    return at.timestamp()
