@@ -72,8 +72,14 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+#: Characters that make a field quoted, whatever the delimiter: a file written with ``;`` may
+#: be opened by a spreadsheet splitting on ``,`` (or on tabs), and the other way round; an
+#: unquoted ``x,=HYPERLINK(...)`` would then start a cell with ``=`` past the neutralisation.
+_QUOTED = frozenset(',;\t"\r\n')
+
+
 def _quote(text: str, delimiter: str) -> str:
-    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
+    if delimiter in text or not _QUOTED.isdisjoint(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 

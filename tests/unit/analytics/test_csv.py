@@ -41,7 +41,9 @@ def test_records_end_with_crlf_and_quotes_are_doubled() -> None:
     assert record(["a", 'say "hi"', "x,y", "line\nbreak"]) == (
         'a,"say ""hi""","x,y","line\nbreak"\r\n'
     )
-    assert record(["x;y", "x,y"], ";") == '"x;y";x,y\r\n'
+    # Every delimiter a spreadsheet might split on is quoted, whichever one the file uses.
+    assert record(["x;y", "x,y", "x\ty"], ";") == '"x;y";"x,y";"x\ty"\r\n'
+    assert record(["x;y"], ",") == '"x;y"\r\n'
     assert header(["interaction_id", "queue_name"], ";") == "interaction_id;queue_name\r\n"
 
 
@@ -121,3 +123,14 @@ async def test_empty_export_is_the_header_alone() -> None:
 
 async def test_missing_columns_are_empty_fields() -> None:
     assert await _document(["a", "b"], [{"a": 1}]) == b"a,b\r\n1,\r\n"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_formula_after_the_other_delimiter_stays_in_its_quoted_cell(delimiter: str) -> None:
+    """Opened by a spreadsheet that splits on the other delimiter, a name such as
+    ``x,=HYPERLINK(...)`` must not become a cell starting with ``=`` (R-AN-6)."""
+    for evil in ("x,=1+1", "x;=1+1", "x\t=1+1", "x,@SUM(A1)"):
+        line = record([evil, 1], delimiter)
+        for other in (",", ";", "\t"):
+            cells = next(csv.reader(io.StringIO(line), delimiter=other))
+            assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), (other, cells)
