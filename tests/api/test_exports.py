@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -470,6 +472,44 @@ async def test_job_runs_downloads_expires(world: World) -> None:
     assert (
         await world.client.get(f"{API}/export-jobs/{second['id']}", headers=sc.diane)
     ).status_code == 404
+
+
+async def test_cleanup_sweeps_files_no_job_accounts_for(world: World) -> None:
+    """R-AN-6: files of deleted jobs (a user or organization deleted with its jobs), ``.part``
+    files of jobs that no longer run, and old strays are deleted; a finished job's file stays,
+    readable by the server's account only."""
+    sc = await _scene(world)
+    r = await world.client.post(
+        f"{API}/export-jobs", json={"kind": "interactions"}, headers=sc.diane
+    )
+    job = await _done(world, sc.diane, r.json()["id"])
+    runner: jobs.ExportRunner = world.app.state.export_runner
+    kept = runner.directory / str(sc.a.id) / f"export-{job['id']}-interactions.csv"
+    assert kept.is_file() and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    folder = kept.parent
+    orphan = folder / "export-999999-interactions.csv"
+    dead_part = folder / f"export-{job['id']}-interactions.csv.part"
+    old_stray, new_stray = folder / "old.tmp", folder / "new.tmp"
+    for p in (orphan, dead_part, old_stray, new_stray):
+        p.write_text("x")
+    week_ago = (datetime.now(UTC) - timedelta(days=8)).timestamp()
+    os.utime(old_stray, (week_ago, week_ago))
+    await runner.cleanup()
+    assert kept.is_file() and new_stray.is_file()
+    assert not orphan.exists() and not dead_part.exists() and not old_stray.exists()
+
+
+async def test_a_managers_job_holds_only_her_conversations(world: World) -> None:
+    """R-A-2, R-A-6: an export job runs with its owner's statistics scope."""
+    sc = await _scene(world)
+    r = await world.client.post(
+        f"{API}/export-jobs", json={"kind": "interactions"}, headers=sc.manon
+    )
+    job = await _done(world, sc.manon, r.json()["id"])
+    f = await world.client.get(f"{API}/export-jobs/{job['id']}/file", headers=sc.manon)
+    got = {int(x["interaction_id"]) for x in _parse(f.text)}
+    assert got == {c.id for c in sc.convs if c.agent == sc.a.users["manon"]}
 
 
 async def test_job_validation(world: World) -> None:

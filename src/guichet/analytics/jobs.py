@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -101,10 +103,13 @@ async def write_csv(
 ) -> int:
     """Write the export to ``path`` (through ``path.part``, renamed at the end); its size."""
     export = EXPORTS[kind]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Exports hold personal data: readable by the server's account only.
+    path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     part = path.with_name(path.name + ".part")
     size = 0
     try:
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         with part.open("wb") as out:
             rows = _counted(export.rows(readers, request), progress, every)
             async for chunk in stream_csv(export.columns, rows, delimiter=delimiter):
@@ -281,7 +286,44 @@ async def cleanup(sessions: Sessions, *, directory: Path, now: datetime) -> int:
             file_path(directory, job).unlink(missing_ok=True)
             await s.delete(job)
         await s.commit()
+        await _sweep(s, directory=directory, now=now)
     return len(expired)
+
+
+_FILE = re.compile(r"export-(\d+)-[a-z_]+\.csv(\.part)?")
+
+
+def _files(directory: Path) -> dict[Path, float]:
+    """The files of every organization's export directory, with their modification times."""
+    if not directory.is_dir():
+        return {}
+    return {p: p.stat().st_mtime for p in directory.glob("*/*") if p.is_file()}
+
+
+async def _sweep(session: AsyncSession, *, directory: Path, now: datetime) -> None:
+    """Delete the files no job accounts for (R-AN-6: nothing outlives its 7 days): files of
+    jobs deleted with their user or organization, ``.part`` files of jobs that no longer run
+    (a killed server), and anything else in the directory older than the retention."""
+    files = _files(directory)
+    ids = {int(m.group(1)) for p in files if (m := _FILE.fullmatch(p.name))}
+    status: dict[int, str] = {}
+    for chunk in range(0, len(ids), 500):
+        part = sorted(ids)[chunk : chunk + 500]
+        rows = await session.execute(
+            select(ExportJob.id, ExportJob.status).where(ExportJob.id.in_(part))
+        )
+        status.update({int(i): str(st) for i, st in rows})
+    oldest = (now - RETENTION).timestamp()
+    for p, mtime in files.items():
+        m = _FILE.fullmatch(p.name)
+        if m is None:
+            stale = mtime < oldest
+        elif m.group(2):  # a file being written: only while its job runs
+            stale = status.get(int(m.group(1))) != "running"
+        else:
+            stale = int(m.group(1)) not in status
+        if stale:
+            p.unlink(missing_ok=True)
 
 
 class ExportRunner:
