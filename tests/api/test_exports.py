@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from guichet.analytics import jobs
 from guichet.analytics.csv import neutralise
@@ -34,6 +34,7 @@ from guichet.persistence.models import (
     Interaction,
     InteractionEvent,
     InteractionTag,
+    RoleAssignment,
     Tag,
 )
 from tests.api.test_conversations_access import grant
@@ -510,6 +511,25 @@ async def test_a_managers_job_holds_only_her_conversations(world: World) -> None
     f = await world.client.get(f"{API}/export-jobs/{job['id']}/file", headers=sc.manon)
     got = {int(x["interaction_id"]) for x in _parse(f.text)}
     assert got == {c.id for c in sc.convs if c.agent == sc.a.users["manon"]}
+
+
+async def test_a_file_closes_when_its_owners_scope_narrows(world: World) -> None:
+    """R-A-2, R-A-6: a Director's job file is no longer hers to download once she is only a
+    Manager (404); it opens again with the Director role back."""
+    sc = await _scene(world)
+    body = {"kind": "interactions"}
+    r = await world.client.post(f"{API}/export-jobs", json=body, headers=sc.diane)
+    job = await _done(world, sc.diane, r.json()["id"])
+    url = f"{API}/export-jobs/{job['id']}/file"
+    assert (await world.client.get(url, headers=sc.diane)).status_code == 200
+    diane_id = sc.a.users["diane"]
+    async with world.state.sessions() as s:
+        await s.execute(delete(RoleAssignment).where(RoleAssignment.user_id == diane_id))
+        await s.commit()
+    await grant(world, sc.a, "diane", "manager")
+    problem(await world.client.get(url, headers=sc.diane), 404)
+    await grant(world, sc.a, "diane", "director")
+    assert (await world.client.get(url, headers=sc.diane)).status_code == 200
 
 
 async def test_job_validation(world: World) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from guichet.actions.access import load_subject
 from guichet.analytics.csv import check_delimiter, stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, Request, Row, prepare
+from guichet.authz.access import Area, Scope, Subject
 from guichet.errors import NotFound, invalid
 from guichet.persistence.models import ExportJob, User
 from guichet.persistence.models.base import utcnow
@@ -194,6 +195,8 @@ async def run_job(
             return
         subject = await load_subject(s, user)
         kind, params, path = job.kind, dict(job.params or {}), file_path(directory, job)
+        # The reach the file is written with: a later, narrower one may not download it.
+        job.params = {**params, "scope": int(subject.scope(Area.STATISTICS))}
         job.status = "running"
         await s.commit()
     try:
@@ -263,6 +266,14 @@ async def recover_interrupted(sessions: Sessions, *, clock: Clock) -> int:
         )
         await s.commit()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def check_download(job: ExportJob, subject: Subject) -> None:
+    """404 when the owner's statistics scope is now narrower than the one the file was
+    written with (R-A-2, R-A-6): rights taken away also close the files made with them."""
+    written = int((job.params or {}).get("scope", int(Scope.ALL)))
+    if int(subject.scope(Area.STATISTICS)) < written:
+        raise NotFound(f"export job {job.id} was written with wider access rights than yours")
 
 
 async def delete_job(session: AsyncSession, job: ExportJob, *, directory: Path) -> None:

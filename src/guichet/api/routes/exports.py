@@ -184,6 +184,7 @@ async def download_export_job(
 ) -> FileResponse:
     """The file of one of the caller's finished jobs (404 until it is done, or once gone)."""
     job = await jobs.own_job(session, user=principal.user, job_id=job_id)
+    jobs.check_download(job, subject)
     path = jobs.file_path(runner.directory, job)
     if job.status != "done" or not path.is_file():
         raise NotFound(f"export job {job_id} has no file (status {job.status})")
