@@ -202,11 +202,17 @@ class _Fold:
                 self.skill_id = self.skill_id or row.skill_id
             return
         if kind in _ENTERS_QUEUE:
+            # The queue (and skill) of the first entry: queued_ts, answered_ts and wait_s
+            # are of that entry too, so a transfer does not move them to another queue.
             if self.queued_ts is None:
                 self.queued_ts = ts
-            if row.queue_id is not None:
+                if row.queue_id is not None:
+                    self.queue_id = row.queue_id
+                if row.skill_id is not None:
+                    self.skill_id = row.skill_id
+            elif self.queue_id is None and row.queue_id is not None:
                 self.queue_id = row.queue_id
-            if row.skill_id is not None:
+            if self.skill_id is None and row.skill_id is not None:
                 self.skill_id = row.skill_id
             if kind == "interaction.offered":
                 self.offers += 1

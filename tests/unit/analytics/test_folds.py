@@ -130,6 +130,24 @@ def test_transfer_to_an_agent_closes_the_segment_and_opens_the_next() -> None:
     assert fact.resolved and fact.wait_s == 5
 
 
+def test_transfer_to_another_queue_keeps_the_first_queue() -> None:
+    """Answered in queue 5 after 10 s, then transferred to queue 6 (skill 4) and answered
+    there: the interaction counts in queue 5 with its 10 s wait (R-AN-1), its segments say
+    where each part of the talk happened (R-AN-3)."""
+    log = Log()
+    log.add(0, "interaction.arrived", 1, channel="voice")
+    log.add(0, "interaction.queued", 1, queue_id=5, skill_id=3)
+    log.add(10, "interaction.assigned", 1, agent_id=7, queue_id=5)
+    log.add(70, "interaction.queued", 1, queue_id=6, skill_id=4)
+    log.add(70, "interaction.transferred", 1, data={"to_queue_id": "6"})
+    log.add(100, "interaction.assigned", 1, agent_id=8, queue_id=6)
+    log.add(160, "interaction.ended", 1)
+    fact, segs = fold(log)
+    assert (fact.queue_id, fact.skill_id, fact.wait_s, fact.answered_ts) == (5, 3, 10, 10)
+    assert [(s.agent_id, s.queue_id, s.talk_s) for s in segs] == [(7, 5, 60), (8, 6, 60)]
+    assert (fact.agent_id, fact.first_agent_id, fact.transfers) == (8, 7, 1)
+
+
 def test_accepted_callback_survives_the_callers_hang_up() -> None:
     log = Log()
     log.add(0, "interaction.arrived", 1, channel="voice")
