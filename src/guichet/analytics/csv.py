@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,12 +58,38 @@ def _number(value: float) -> str:
     return repr(round(value, 6))
 
 
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _none(value: None) -> str:
+    return ""
+
+
+def _text(value: str) -> str:
+    return "'" + value if value and value[0] in _FORMULA_FIRST else value
+
+
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+#: How each exact type becomes text (the common cases: one lookup per cell).
+_FORMAT: dict[type, Callable[[Any], str]] = {
+    type(None): _none,
+    str: _text,
+    int: str,
+    bool: _bool,
+    float: lambda v: _number(v),
+    Timestamp: iso_utc,
+    datetime: iso_utc,
+}
+
+
 def cell(value: Any) -> str:
     """One value as the text of a CSV field (before quoting)."""
-    if value is None:
-        return ""
+    fmt = _FORMAT.get(type(value))
+    if fmt is not None:
+        return fmt(value)
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return _bool(value)
     if isinstance(value, Timestamp | datetime):
         return iso_utc(value)
     if isinstance(value, int):
@@ -76,6 +103,8 @@ def cell(value: Any) -> str:
 #: be opened by a spreadsheet splitting on ``,`` (or on tabs), and the other way round; an
 #: unquoted ``x,=HYPERLINK(...)`` would then start a cell with ``=`` past the neutralisation.
 _QUOTED = frozenset(',;\t"\r\n')
+#: Per delimiter, the characters besides it that call for quoting (one search per record).
+_OTHERS = {d: re.compile("[" + re.escape("".join(sorted(_QUOTED - {d}))) + "]") for d in DELIMITERS}
 
 
 def _quote(text: str, delimiter: str) -> str:
@@ -86,7 +115,14 @@ def _quote(text: str, delimiter: str) -> str:
 
 def record(values: Iterable[Any], delimiter: str = ",") -> str:
     """One CSV record, CRLF-terminated."""
-    return delimiter.join(_quote(cell(v), delimiter) for v in values) + NEWLINE
+    texts = [cell(v) for v in values]
+    line = delimiter.join(texts)
+    # Fast path: no field holds the delimiter (exactly len - 1 of them in the line) nor any
+    # other character that calls for quoting.
+    others = _OTHERS.get(delimiter)
+    if others is None or line.count(delimiter) != len(texts) - 1 or others.search(line):
+        line = delimiter.join(_quote(t, delimiter) for t in texts)
+    return line + NEWLINE
 
 
 def header(columns: Sequence[str], delimiter: str = ",") -> str:
@@ -103,12 +139,13 @@ def check_delimiter(delimiter: str) -> str:
 
 async def stream_csv(
     columns: Sequence[str],
-    rows: AsyncIterable[Mapping[str, Any]],
+    rows: AsyncIterable[Mapping[str, Any] | Sequence[Any]],
     *,
     delimiter: str = ",",
     chunk_bytes: int = 64 * 1024,
 ) -> AsyncIterator[bytes]:
-    """UTF-8 chunks of the CSV document: the header, then one record per row (by column name).
+    """UTF-8 chunks of the CSV document: the header, then one record per row (a mapping read
+    by column name, or a list or tuple of the values in column order).
 
     Records are gathered into chunks of about ``chunk_bytes`` so a large export is written
     (or sent) in few pieces while memory stays flat.
@@ -117,7 +154,7 @@ async def stream_csv(
     parts = [header(columns, delimiter)]
     size = len(parts[0])
     async for row in rows:
-        line = record((row.get(c) for c in columns), delimiter)
+        line = record([row.get(c) for c in columns] if isinstance(row, Mapping) else row, delimiter)
         parts.append(line)
         size += len(line)
         if size >= chunk_bytes:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet.actions.access import load_subject
 from guichet.analytics.csv import check_delimiter, stream_csv
-from guichet.analytics.exports import EXPORTS, ExportFilters, Request, Row, prepare
+from guichet.analytics.exports import EXPORTS, ExportFilters, Record, Request, prepare
 from guichet.authz.access import Area, Scope, Subject
 from guichet.errors import NotFound, invalid
 from guichet.persistence.models import ExportJob, User
@@ -80,8 +80,8 @@ def file_path(directory: Path, job: ExportJob) -> Path:
 
 
 async def _counted(
-    rows: AsyncIterator[Row], progress: Progress | None, every: int
-) -> AsyncIterator[Row]:
+    rows: AsyncIterator[Record], progress: Progress | None, every: int
+) -> AsyncIterator[Record]:
     done = 0
     async for row in rows:
         yield row

@@ -29,12 +29,13 @@ PostgreSQL (SQLite's writer lock does the same).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Table, Text, delete, func, insert, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,8 +73,12 @@ _COLUMNS = (
     InteractionEvent.queue_id,
     InteractionEvent.skill_id,
     InteractionEvent.channel,
-    InteractionEvent.data,
+    # The JSON text, decoded only for the rows whose data the folds read.
+    type_coerce(InteractionEvent.data, Text).label("data"),
 )
+_INT = cast(Table, AnalyticsInteraction.__table__)
+_SEG = cast(Table, AnalyticsSegment.__table__)
+_STATES = cast(Table, AnalyticsAgentState.__table__)
 _I_FIELDS = tuple(f.name for f in fields(InteractionFact))
 _S_FIELDS = tuple(f.name for f in fields(SegmentFact))
 _A_FIELDS = tuple(f.name for f in fields(AgentStateFact))
@@ -95,8 +100,34 @@ def _as_dict(fact: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(fact, name) for name in names}
 
 
-def _log_row(row: Row[Any]) -> LogRow:
-    return LogRow.from_event(row)
+#: Types whose ``data`` the folds read; other rows skip decoding it (most of the log).
+_NEEDS_DATA = frozenset(
+    {"interaction.arrived", "interaction.requeued", "message.posted", _STATE_CHANGED}
+)
+#: Types whose agent the folds may take from ``data`` when the column is empty.
+_AGENT_TYPES = frozenset({"interaction.assigned", "agent.wrap_up_started", "agent.wrap_up_ended"})
+
+
+def _log_row(row: Any) -> LogRow:
+    """A log row from the columns of :data:`_COLUMNS` (``data`` as its JSON text)."""
+    eid, org_id, at, kind, iid, agent, actor, queue, skill, channel, raw = row
+    data: dict[str, Any] = {}
+    if raw and (kind in _NEEDS_DATA or (agent is None and kind in _AGENT_TYPES)):
+        loaded = json.loads(raw) if isinstance(raw, str) else raw
+        data = dict(loaded or {})
+    return LogRow(
+        id=eid,
+        at_ts=at.timestamp(),
+        type=kind,
+        interaction_id=iid,
+        agent_id=agent,
+        actor_id=actor,
+        queue_id=queue,
+        skill_id=skill,
+        channel=channel,
+        data=data,
+        org_id=org_id,
+    )
 
 
 async def cursor_of(session: AsyncSession, org_id: int) -> int:
@@ -126,14 +157,16 @@ async def _locked_cursor(session: AsyncSession, org_id: int) -> AnalyticsCursor:
 
 
 async def _events_of(
-    session: AsyncSession, org_id: int, interaction_ids: Sequence[int]
+    session: AsyncSession, org_id: int, interaction_ids: Sequence[int], *, up_to: int
 ) -> dict[int, list[LogRow]]:
-    """Every event of these interactions, grouped by interaction."""
+    """The events of these interactions with ids up to ``up_to``, grouped by interaction."""
     out: dict[int, list[LogRow]] = defaultdict(list)
     for chunk in _chunks(interaction_ids):
         rows = await session.execute(
             select(*_COLUMNS).where(
-                InteractionEvent.org_id == org_id, InteractionEvent.interaction_id.in_(chunk)
+                InteractionEvent.org_id == org_id,
+                InteractionEvent.interaction_id.in_(chunk),
+                InteractionEvent.id <= up_to,
             )
         )
         for row in rows:
@@ -144,13 +177,24 @@ async def _events_of(
 
 
 async def _project_interactions(
-    session: AsyncSession, org_id: int, interaction_ids: Sequence[int]
+    session: AsyncSession, org_id: int, batch: Sequence[LogRow], from_id: int
 ) -> None:
-    """Fold each interaction again from all its events and replace its projection rows."""
-    ids = sorted(set(interaction_ids))
+    """Fold every interaction of ``batch`` (the rows after ``from_id``, in id order) again
+    from all its events up to the batch's last one, and replace its projection rows.
+
+    The batch's own rows are in hand: only the interactions' rows before it are read. Rows
+    after it belong to the next batch, which folds these interactions again.
+    """
+    events: dict[int, list[LogRow]] = defaultdict(list)
+    for r in batch:
+        if r.interaction_id is not None:
+            events[r.interaction_id].append(r)
+    ids = sorted(events)
     if not ids:
         return
-    events = await _events_of(session, org_id, ids)
+    earlier = await _events_of(session, org_id, ids, up_to=from_id)
+    for iid, rows in earlier.items():
+        events[iid] = rows + events[iid]
     facts: list[dict[str, Any]] = []
     segments: list[dict[str, Any]] = []
     for iid in ids:
@@ -160,17 +204,15 @@ async def _project_interactions(
         fact, segs = folded
         facts.append(_as_dict(fact, _I_FIELDS))
         segments.extend(_as_dict(s, _S_FIELDS) for s in segs)
+    # Core statements (executemany): the ORM's bulk path costs more than the database here.
+    conn = await session.connection()
     for chunk in _chunks(ids):
-        await session.execute(
-            delete(AnalyticsSegment).where(AnalyticsSegment.interaction_id.in_(chunk))
-        )
-        await session.execute(
-            delete(AnalyticsInteraction).where(AnalyticsInteraction.interaction_id.in_(chunk))
-        )
+        await conn.execute(delete(_SEG).where(_SEG.c.interaction_id.in_(chunk)))
+        await conn.execute(delete(_INT).where(_INT.c.interaction_id.in_(chunk)))
     if facts:
-        await session.execute(insert(AnalyticsInteraction), facts)
+        await conn.execute(insert(_INT), facts)
     if segments:
-        await session.execute(insert(AnalyticsSegment), segments)
+        await conn.execute(insert(_SEG), segments)
 
 
 async def _project_states(session: AsyncSession, org_id: int, rows: Sequence[LogRow]) -> None:
@@ -184,12 +226,12 @@ async def _project_states(session: AsyncSession, org_id: int, rows: Sequence[Log
         return
     states = folds.fold_agent_states(rows)
     ids = [s.event_id for s in states]
+    table = _STATES
+    conn = await session.connection()
     for chunk in _chunks(ids):
-        await session.execute(
-            delete(AnalyticsAgentState).where(AnalyticsAgentState.event_id.in_(chunk))
-        )
+        await conn.execute(delete(table).where(table.c.event_id.in_(chunk)))
     if states:
-        await session.execute(insert(AnalyticsAgentState), [_as_dict(s, _A_FIELDS) for s in states])
+        await conn.execute(insert(table), [_as_dict(s, _A_FIELDS) for s in states])
     first: dict[int, AgentStateFact] = {}
     for s in sorted(states, key=lambda s: s.event_id):
         first.setdefault(s.agent_id, s)
@@ -226,8 +268,7 @@ async def _batch(session: AsyncSession, org_id: int, from_id: int) -> list[int]:
         .limit(BATCH)
     )
     rows = [_log_row(r) for r in result]
-    touched = {r.interaction_id for r in rows if r.interaction_id is not None}
-    await _project_interactions(session, org_id, sorted(touched))
+    await _project_interactions(session, org_id, rows, from_id)
     await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED])
     return [r.id for r in rows]
 
