@@ -2,10 +2,9 @@
 
 The definitions are those of docs/metrics.md. Choices for odd orders, all deliberate:
 
-- Rows are read by id, except that an accepted input event (``interaction.ended``,
-  ``interaction.transferred``, ``conversation.resumed``...) is read before the decision rows
-  just before it with the same time and of a type it can cause: the routing loop writes a
-  batch's decisions before the event that caused them, all at one time.
+- Rows are read by id: the routing loop writes a batch's accepted input event
+  (``interaction.ended``, ``interaction.transferred``...) and then the decisions it caused,
+  all at one time, so the ids follow causes.
 - A row id seen twice is read once; a second ``interaction.arrived`` is ignored; an
   ``interaction.assigned`` to the agent already holding the interaction is ignored (recovery
   gives interactions back); an assignment while another agent holds it closes that segment
@@ -28,58 +27,6 @@ from typing import Any
 
 from guichet.analytics.facts import AgentStateFact, InteractionFact, LogRow, SegmentFact
 
-#: Accepted input events: logged after the decisions they cause, at the same time.
-INPUT_TYPES = frozenset(
-    {
-        "interaction.arrived",
-        "interaction.unrouted",
-        "offer.accepted",
-        "offer.rejected",
-        "offer.expired",
-        "interaction.ended",
-        "interaction.key_pressed",
-        "interaction.transferred",
-        "conversation.paused",
-        "conversation.resumed",
-        "agent.queues_changed",
-        "interaction.joined",
-        "interaction.evaluated",
-        "offer.reclaimed",
-        "message.posted",
-    }
-)
-
-_ROUTED = frozenset(
-    {
-        "interaction.queued",
-        "interaction.offered",
-        "interaction.assigned",
-        "interaction.requeued",
-        "offer.withdrawn",
-        "interaction.flow_moved",
-        "interaction.step_widened",
-        "interaction.overflowed",
-        "callback.offered",
-        "callback.accepted",
-        "interaction.abandoned",
-        "agent.auto_paused",
-    }
-)
-#: The decision rows of the same interaction an input event can cause (written before it).
-CAUSES: dict[str, frozenset[str]] = {
-    "interaction.arrived": _ROUTED,
-    "interaction.key_pressed": _ROUTED,
-    "offer.accepted": frozenset({"interaction.assigned", "offer.withdrawn"}),
-    "offer.rejected": _ROUTED,
-    "offer.expired": _ROUTED,
-    "offer.reclaimed": _ROUTED,
-    "interaction.transferred": _ROUTED,
-    "conversation.resumed": _ROUTED,
-    "interaction.ended": frozenset(
-        {"interaction.abandoned", "offer.withdrawn", "agent.wrap_up_started"}
-    ),
-}
-
 #: Rows that put an interaction in front of agents (the engine logs ``queued`` only when it
 #: has to wait: an interaction offered or auto-assigned at once has no ``queued`` row).
 _ENTERS_QUEUE = frozenset({"interaction.queued", "interaction.offered", "interaction.assigned"})
@@ -88,31 +35,17 @@ STATE_CHANGED = "agent.state_changed"
 
 
 def _ordered(rows: Iterable[LogRow]) -> list[LogRow]:
-    """Rows by id, each row once, each input event moved before the decisions it caused.
+    """Rows by id, each row once.
 
-    The routing loop writes a batch as its decisions then its input event, all at one time:
-    the decision rows just before an input event, with its time and of a type it can cause
-    (``CAUSES``), are read after it.
+    Ids follow causes: the routing loop writes a batch's input event, then the decisions it
+    caused, all at one time (R-AN-8), so reading by id replays what happened.
     """
     seen: set[int] = set()
     out: list[LogRow] = []
-    pending: list[LogRow] = []
     for row in sorted(rows, key=lambda r: r.id):
-        if row.id in seen:
-            continue
-        seen.add(row.id)
-        if row.type not in INPUT_TYPES:
-            pending.append(row)
-            continue
-        caused = CAUSES.get(row.type, frozenset())
-        cut = len(pending)
-        while cut and pending[cut - 1].at_ts == row.at_ts and pending[cut - 1].type in caused:
-            cut -= 1
-        out.extend(pending[:cut])
-        out.append(row)
-        out.extend(pending[cut:])
-        pending = []
-    out.extend(pending)
+        if row.id not in seen:
+            seen.add(row.id)
+            out.append(row)
     return out
 
 

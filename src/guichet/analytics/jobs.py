@@ -379,9 +379,15 @@ class ExportRunner:
         return await cleanup(self.sessions, directory=self.directory, now=self.clock())
 
     async def startup(self) -> None:
-        """Fail the jobs a previous process left behind, clean up, and clean up every hour."""
-        await recover_interrupted(self.sessions, clock=self.clock)
-        await self.cleanup()
+        """Fail the jobs a previous process left behind, clean up, and clean up every hour.
+
+        A failure here (a database not migrated yet, say) is logged and never stops the
+        server; the hourly cleanup tries again."""
+        try:
+            await recover_interrupted(self.sessions, clock=self.clock)
+            await self.cleanup()
+        except Exception:
+            log.exception("export jobs: startup recovery and cleanup failed")
         self._cleaner = asyncio.create_task(self._every_hour(), name="export-cleanup")
 
     async def _every_hour(self) -> None:

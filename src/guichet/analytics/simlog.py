@@ -4,7 +4,7 @@
 the event-log rows the live service would have written for it: the same `type`, columns
 and `data` as `guichet.live.events_log` (whose functions it calls) and
 `guichet.live.presence_sync` (`agent.state_changed`), in the same order (a batch's
-decisions, then its input event, then the agents' state changes). Engine ids become
+input event, then its decisions, then the agents' state changes). Engine ids become
 integers (agents are users); times are a chosen UTC start plus the simulated seconds. The
 simulator's own counts come back with it, so a test can compare the analytics with them.
 
@@ -342,7 +342,7 @@ class _Writer:
         self.next_id += 1
 
     def record(self, now: float, event: Any, decisions: list[Any]) -> None:
-        """The simulator's recorder: log one engine call (decisions, event, state changes)."""
+        """The simulator's recorder: log one engine call (event, decisions, state changes)."""
         if any(type(d) is RefuseEvent for d in decisions):
             raise RuntimeError(f"the engine refused {event!r}: {decisions!r}")
         ids = self.ids
@@ -354,6 +354,11 @@ class _Writer:
             actor = ids.agents[event.agent_id]
         elif holder is not None:
             actor = ids.agents[holder]  # the agent hangs up or transfers; else the contact
+        # As the live loop writes a batch: its input event, then the decisions it caused.
+        if event is not None:
+            row = event_log(_remap(event, ids, self.t0), org_id=0, actor_id=actor, at=when)
+            if row is not None:
+                self._add(row, ts)
         mapped = [_remap(d, ids, self.t0) for d in decisions]
         for ev in decision_log(mapped, org_id=0, actor_id=actor, at=when, wrapping=self.wrapping):
             self._add(ev, ts)
@@ -361,9 +366,6 @@ class _Writer:
             if type(m) is AbandonInteraction:
                 self.ended[m.interaction_id] = ("abandoned", ts, None)
         if event is not None:
-            row = event_log(_remap(event, ids, self.t0), org_id=0, actor_id=actor, at=when)
-            if row is not None:
-                self._add(row, ts)
             if isinstance(event, InteractionArrived):
                 self.arrived[ids.interaction(event.interaction_id)] = (
                     str(event.channel),
@@ -714,6 +716,19 @@ def synthetic_log(
     return LogSource("Synthetic", timezone, agents, queues, batches)
 
 
+#: The input events of the synthetic log (logged before the decisions of their batch).
+_INPUTS = frozenset(
+    {
+        "interaction.arrived",
+        "offer.accepted",
+        "message.posted",
+        "conversation.paused",
+        "conversation.resumed",
+        "interaction.ended",
+    }
+)
+
+
 def _synthetic_day(
     rnd: Random,
     day0: float,
@@ -967,7 +982,14 @@ def _synthetic_day(
                 _state(old, new, reason, old_reason),
             )
         )
-    raw.sort(key=lambda r: (round(r[0], 3), r[1]))
+    # At one time: input events first, then the decisions they caused, then state changes
+    # (the live loop's order).
+    raw.sort(
+        key=lambda r: (
+            round(r[0], 3),
+            r[1] if r[2] == "agent.state_changed" else (0 if r[2] in _INPUTS else 1),
+        )
+    )
     events: list[EventTuple] = []
     for r in raw:
         events.append((next_ev, round(r[0], 3), r[2], r[3], r[4], r[5], r[6], None, r[7], r[8]))

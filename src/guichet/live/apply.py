@@ -191,19 +191,21 @@ async def wrapping_of(
 def log_batch(
     session: AsyncSession, *, org_id: int, batch: Batch, wrapping: dict[str, int] | None = None
 ) -> None:
-    """The event-log rows of one batch: its decisions, and its event unless refused.
+    """The event-log rows of one batch: its event unless refused, then its decisions.
 
+    The event comes first, so ids follow causes (R-AN-8): an input and the decisions it caused
+    share one time, and a fold reading by id needs no guess about which came first.
     ``wrapping`` (from ``wrapping_of``, updated in place) names the interaction of each
     ``agent.wrap_up_ended`` row (R-Q-7)."""
     when = at(batch.now)
-    for entry in decision_log(
-        batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when, wrapping=wrapping
-    ):
-        session.add(entry)
     if batch.event is not None and not any(isinstance(d, RefuseEvent) for d in batch.decisions):
         logged = event_log(batch.event, org_id=org_id, actor_id=batch.actor_id, at=when)
         if logged is not None:
             session.add(logged)
+    for entry in decision_log(
+        batch.decisions, org_id=org_id, actor_id=batch.actor_id, at=when, wrapping=wrapping
+    ):
+        session.add(entry)
 
 
 async def sync_batch(

@@ -54,8 +54,8 @@ class Expected:
 
 @st.composite
 def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
-    """Rows of one interaction in the order the routing loop writes them (a batch's decisions
-    before its event, all at the same time), and the expected fold."""
+    """Rows of one interaction in the order the routing loop writes them (a batch's event,
+    then its decisions, all at the same time), and the expected fold."""
     exp = Expected()
     t = t0
     agents = [7, 8, 9]
@@ -75,6 +75,8 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
     hold_since: float | None = None
     seg_hold = 0.0
     first = draw(st.sampled_from(["wait", "offer", "auto"]))
+    # The loop logs a batch's input event, then the decisions it caused (one time).
+    log.add(t, "interaction.arrived", iid, queue_id=1, **ch)
     if first == "wait":
         log.add(t, "interaction.queued", iid, queue_id=1, **ch)
     else:
@@ -88,7 +90,6 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
             state, seg_start = "assigned", t
             exp.segments += 1
             exp.answered, exp.wait = True, 0.0
-    log.add(t, "interaction.arrived", iid, queue_id=1, **ch)
     for _ in range(draw(st.integers(0, 8))):
         if state == "waiting":
             move = draw(st.sampled_from(["offer", "auto", "abandon", "miss"]))
@@ -105,8 +106,8 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
                 if not exp.answered:
                     exp.answered, exp.wait = True, now - queued
             elif move == "abandon":
-                log.add(now, "interaction.abandoned", iid, queue_id=1)
                 log.add(now, "interaction.ended", iid)
+                log.add(now, "interaction.abandoned", iid, queue_id=1)
                 if not exp.answered:
                     exp.outcome, exp.wait = "abandoned", now - queued
                 return _finish(exp)
@@ -119,8 +120,8 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
             move = draw(st.sampled_from(["accept", "expire"]))
             now = later()
             if move == "accept":
-                log.add(now, "interaction.assigned", iid, agent_id=agent, queue_id=1, **ch)
                 log.add(now, "offer.accepted", iid, agent_id=agent)
+                log.add(now, "interaction.assigned", iid, agent_id=agent, queue_id=1, **ch)
                 state, seg_start, seg_hold = "assigned", now, 0.0
                 exp.segments += 1
                 if not exp.answered:
@@ -152,9 +153,9 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
             exp.talk += now - seg_start - seg_hold
             if move == "end":
                 wraps = state == "assigned" and draw(st.booleans())
+                log.add(now, "interaction.ended", iid)
                 if wraps:
                     log.add(now, "agent.wrap_up_started", iid, agent_id=agent)
-                log.add(now, "interaction.ended", iid)
                 exp.resolved = True
                 exp.outcome = "handled"
                 if wraps and draw(st.booleans()):
@@ -163,10 +164,10 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
                     exp.wrap += end - now
                 return _finish(exp)
             if move == "resume":
+                log.add(now, "conversation.resumed", iid)
                 log.add(
                     now, "interaction.requeued", iid, agent_id=agent, data={"reason": "resumed"}
                 )
-                log.add(now, "conversation.resumed", iid)
                 state = "waiting"
             elif move == "requeue":
                 log.add(
@@ -175,13 +176,13 @@ def interaction_log(draw: st.DrawFn, log: Log, iid: int, t0: float) -> Expected:
                 state = "waiting"
             else:
                 target = draw(st.sampled_from([a for a in agents if a != agent]))
+                log.add(now, "interaction.transferred", iid, data={"to_agent_id": str(target)})
                 log.add(
                     now, "interaction.queued", iid, queue_id=1, data={"personal_agent_id": target}
                 )
                 direct = draw(st.booleans())
                 if direct:
                     log.add(now, "interaction.assigned", iid, agent_id=target, queue_id=1, **ch)
-                log.add(now, "interaction.transferred", iid, data={"to_agent_id": str(target)})
                 exp.transfers += 1
                 agent = target
                 if direct:

@@ -26,14 +26,14 @@ def fold(log: Log) -> tuple[InteractionFact, list[SegmentFact]]:
 
 def test_voice_call_with_wait_talk_and_wrap_up() -> None:
     log = Log()
-    log.add(0, "interaction.queued", 1, queue_id=5, skill_id=3, channel="voice")
     log.add(0, "interaction.arrived", 1, queue_id=5, channel="voice")
+    log.add(0, "interaction.queued", 1, queue_id=5, skill_id=3, channel="voice")
     log.add(5, "interaction.offered", 1, agent_id=7, queue_id=5)
-    log.add(8, "interaction.assigned", 1, agent_id=7, queue_id=5)
     log.add(8, "offer.accepted", 1, agent_id=7)
-    # The loop writes the decisions (wrap-up) before the event that caused them (the end).
-    log.add(68, "agent.wrap_up_started", 1, agent_id=7, data={"until": 98.0})
+    log.add(8, "interaction.assigned", 1, agent_id=7, queue_id=5)
+    # The loop writes the event (the end), then the decisions it caused (the wrap-up).
     log.add(68, "interaction.ended", 1)
+    log.add(68, "agent.wrap_up_started", 1, agent_id=7, data={"until": 98.0})
     log.add(98, "agent.wrap_up_ended", 1, agent_id=7)
     fact, segs = fold(log)
     assert (fact.arrived_ts, fact.queued_ts, fact.answered_ts, fact.ended_ts) == (0, 0, 8, 68)
@@ -52,8 +52,8 @@ def test_voice_call_with_wait_talk_and_wrap_up() -> None:
 
 def test_offered_at_once_has_no_queued_row_and_waits_zero() -> None:
     log = Log()
-    log.add(100, "interaction.assigned", 1, agent_id=7, queue_id=2)
     log.add(100, "interaction.arrived", 1, channel="chat")
+    log.add(100, "interaction.assigned", 1, agent_id=7, queue_id=2)
     fact, segs = fold(log)
     assert fact.offered and fact.queued_ts == 100 and fact.wait_s == 0
     assert fact.outcome == "handled" and not fact.resolved
@@ -62,14 +62,14 @@ def test_offered_at_once_has_no_queued_row_and_waits_zero() -> None:
 
 def test_abandoned_after_an_expired_offer() -> None:
     log = Log()
-    log.add(0, "interaction.queued", 1, queue_id=5)
     log.add(0, "interaction.arrived", 1, channel="voice")
+    log.add(0, "interaction.queued", 1, queue_id=5)
     log.add(10, "interaction.offered", 1, agent_id=7)
     log.add(30, "interaction.requeued", 1, agent_id=7, data={"reason": "expired"})
     log.add(31, "interaction.offered", 1, agent_id=8)
+    log.add(45, "interaction.ended", 1)
     log.add(45, "offer.withdrawn", 1, agent_id=8, data={"reason": "abandoned"})
     log.add(45, "interaction.abandoned", 1, data={"waited_s": 45.0})
-    log.add(45, "interaction.ended", 1)
     fact, segs = fold(log)
     assert (fact.outcome, fact.abandoned_ts, fact.wait_s, fact.ended_ts) == (
         "abandoned",
@@ -99,9 +99,9 @@ def test_resumed_conversation_goes_back_through_the_queue() -> None:
     log.add(0, "interaction.queued", 1, queue_id=5)
     log.add(10, "interaction.assigned", 1, agent_id=7)
     log.add(20, "conversation.paused", 1)
+    log.add(50, "conversation.resumed", 1)
     log.add(50, "interaction.requeued", 1, agent_id=7, data={"reason": "resumed"})
     log.add(50, "interaction.assigned", 1, agent_id=7)
-    log.add(50, "conversation.resumed", 1)
     log.add(80, "interaction.ended", 1)
     fact, segs = fold(log)
     assert [(s.start_ts, s.end_ts, s.talk_s, s.hold_s, s.end_reason) for s in segs] == [
@@ -116,10 +116,10 @@ def test_transfer_to_an_agent_closes_the_segment_and_opens_the_next() -> None:
     log.add(0, "interaction.arrived", 1, channel="voice")
     log.add(0, "interaction.queued", 1, queue_id=5)
     log.add(5, "interaction.assigned", 1, agent_id=7, queue_id=5)
-    # One batch: the decisions (personal queue, assigned to 8) then the transfer itself.
+    # One batch: the transfer, then its decisions (personal queue, assigned to 8).
+    log.add(65, "interaction.transferred", 1, data={"to_agent_id": "8"})
     log.add(65, "interaction.queued", 1, queue_id=5, data={"personal_agent_id": "8"})
     log.add(65, "interaction.assigned", 1, agent_id=8, queue_id=5)
-    log.add(65, "interaction.transferred", 1, data={"to_agent_id": "8"})
     log.add(125, "interaction.ended", 1)
     fact, segs = fold(log)
     assert [(s.seq, s.agent_id, s.start_ts, s.end_ts, s.end_reason) for s in segs] == [
@@ -138,8 +138,8 @@ def test_transfer_to_another_queue_keeps_the_first_queue() -> None:
     log.add(0, "interaction.arrived", 1, channel="voice")
     log.add(0, "interaction.queued", 1, queue_id=5, skill_id=3)
     log.add(10, "interaction.assigned", 1, agent_id=7, queue_id=5)
-    log.add(70, "interaction.queued", 1, queue_id=6, skill_id=4)
     log.add(70, "interaction.transferred", 1, data={"to_queue_id": "6"})
+    log.add(70, "interaction.queued", 1, queue_id=6, skill_id=4)
     log.add(100, "interaction.assigned", 1, agent_id=8, queue_id=6)
     log.add(160, "interaction.ended", 1)
     fact, segs = fold(log)
@@ -169,8 +169,8 @@ def test_answered_then_requeued_then_gone_is_handled_not_resolved() -> None:
     log.add(0, "interaction.queued", 1, queue_id=5)
     log.add(4, "interaction.assigned", 1, agent_id=7)
     log.add(20, "interaction.requeued", 1, agent_id=7, data={"reason": "agent_left"})
-    log.add(50, "interaction.abandoned", 1)
     log.add(50, "interaction.ended", 1)
+    log.add(50, "interaction.abandoned", 1)
     fact, segs = fold(log)
     assert (fact.outcome, fact.abandoned_ts, fact.resolved, fact.wait_s) == (
         "handled",
@@ -225,8 +225,8 @@ def test_wrap_up_counts_only_once_ended() -> None:
     log = Log()
     log.add(0, "interaction.arrived", 1, channel="voice")
     log.add(0, "interaction.assigned", 1, agent_id=7)
-    log.add(30, "agent.wrap_up_started", 1, agent_id=7)
     log.add(30, "interaction.ended", 1)
+    log.add(30, "agent.wrap_up_started", 1, agent_id=7)
     assert fold(log)[0].wrap_s == 0
     log.add(45, "agent.wrap_up_ended", 1, agent_id=7)
     assert fold(log)[0].wrap_s == 15
