@@ -331,7 +331,9 @@ def realtime(
     window ``(now - window_s, now]``, today's (org-local) totals and service level, and the
     longest current wait of the interactions still waiting for a first answer.
 
-    Only the queue and channel filters apply (the period is the window and today).
+    Only the queue and channel filters apply (the period is the window and today). The queues
+    listed are those with an interaction in one of these three: left in the window, arrived
+    today, or waiting now.
     """
     thresholds = thresholds or {}
     today = local_day_start(now_ts, tz)
@@ -346,15 +348,17 @@ def realtime(
         if not f.offered or not scoped.match(f):
             continue
         q = f.queue_id
-        queues.setdefault(q, {})
         left = f.answered_ts if f.answered_ts is not None else f.abandoned_ts
         if left is not None and f.wait_s is not None and horizon < left <= now_ts:
             recent[q].append(f.wait_s)
+            queues.setdefault(q, {})
         if today <= f.arrived_ts <= now_ts:
             todays[q].append(f)
+            queues.setdefault(q, {})
         if f.outcome == "waiting" and f.queued_ts is not None:
             waiting[q] += 1
             longest[q] = max(longest.get(q, 0.0), max(0.0, now_ts - f.queued_ts))
+            queues.setdefault(q, {})
     out = []
     for q in sorted(queues, key=lambda q: (q is None, q or 0)):
         limit = thresholds.get(q, DEFAULT_THRESHOLD_S) if q is not None else DEFAULT_THRESHOLD_S

@@ -469,12 +469,18 @@ async def realtime(
         subject, Filters(queue_ids=filters.queue_ids, channels=filters.channels)
     )
     base.append(AI.queued_ts.is_not(None))
-    left = func.coalesce(AI.answered_ts, AI.abandoned_ts)
-    recent = and_(AI.wait_s.is_not(None), left > horizon, left <= now_ts)
+    # Left the queue in (horizon, now]: answered then, or never answered and abandoned then
+    # (two index ranges rather than a scan of coalesce()).
+    recent = and_(
+        AI.wait_s.is_not(None),
+        or_(
+            and_(AI.answered_ts > horizon, AI.answered_ts <= now_ts),
+            and_(AI.answered_ts.is_(None), AI.abandoned_ts > horizon, AI.abandoned_ts <= now_ts),
+        ),
+    )
     waiting = and_(AI.outcome == "waiting", AI.queued_ts.is_not(None))
-    # Three cheap reads: the recent leavers, today's arrivals (index on arrived_ts), the
-    # waiting ones; the union of their queues is every queue with an offered interaction in
-    # them, as the reference lists (its other queues have only zeros and None).
+    # Three cheap reads (each on an index): the recent leavers, today's arrivals, the waiting
+    # ones; the queues listed are those with one of them, as the reference lists.
     figures: dict[int | None, dict[str, Any]] = {}
     for q, n, total in await session.execute(
         select(AI.queue_id, func.count(), func.sum(AI.wait_s))
@@ -512,7 +518,7 @@ async def realtime(
             .group_by(AI.queue_id)
         )
     }
-    queues_seen = await _queues_with_offered(session, base, set(figures) | set(todays))
+    queues_seen = set(figures) | set(todays)
     out = []
     for q in sorted(queues_seen, key=lambda q: (q is None, q or 0)):
         limit = metrics.DEFAULT_THRESHOLD_S
@@ -543,11 +549,3 @@ async def realtime(
         "queues": out,
         "longest_wait_s": max(longest_all, default=None),
     }
-
-
-async def _queues_with_offered(
-    session: AsyncSession, base: list[ColumnElement[bool]], known: set[int | None]
-) -> set[int | None]:
-    """The queues that hold at least one offered interaction passing ``base``."""
-    rows = await session.execute(select(AI.queue_id).where(*base).distinct())
-    return known | {q for (q,) in rows}

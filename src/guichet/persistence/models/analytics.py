@@ -22,7 +22,13 @@ class AnalyticsInteraction(Base):
     """One interaction as the analytics see it: the fold of its events (docs/metrics.md)."""
 
     __tablename__ = "analytics_interactions"
-    __table_args__ = (Index("ix_analytics_interactions_org_arrived", "org_id", "arrived_ts"),)
+    __table_args__ = (
+        Index("ix_analytics_interactions_org_arrived", "org_id", "arrived_ts"),
+        # The real-time figures: who left the queue in the last minutes, who still waits.
+        Index("ix_analytics_interactions_org_answered", "org_id", "answered_ts"),
+        Index("ix_analytics_interactions_org_abandoned", "org_id", "abandoned_ts"),
+        Index("ix_analytics_interactions_org_outcome", "org_id", "outcome"),
+    )
 
     interaction_id: Mapped[int] = mapped_column(
         ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

@@ -107,6 +107,15 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_analytics_interactions_org_arrived", ["org_id", "arrived_ts"], unique=False
         )
+        batch_op.create_index(
+            "ix_analytics_interactions_org_answered", ["org_id", "answered_ts"], unique=False
+        )
+        batch_op.create_index(
+            "ix_analytics_interactions_org_abandoned", ["org_id", "abandoned_ts"], unique=False
+        )
+        batch_op.create_index(
+            "ix_analytics_interactions_org_outcome", ["org_id", "outcome"], unique=False
+        )
 
     op.create_table(
         "analytics_segments",
@@ -192,6 +201,9 @@ def downgrade() -> None:
 
     op.drop_table("analytics_segments")
     with op.batch_alter_table("analytics_interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_analytics_interactions_org_outcome")
+        batch_op.drop_index("ix_analytics_interactions_org_abandoned")
+        batch_op.drop_index("ix_analytics_interactions_org_answered")
         batch_op.drop_index("ix_analytics_interactions_org_arrived")
 
     op.drop_table("analytics_interactions")
