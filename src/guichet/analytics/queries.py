@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, false, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.access import conversation_where
@@ -177,32 +177,24 @@ def _missed() -> ColumnElement[bool]:
     return and_(AI.answered_ts.is_(None), AI.outcome.in_(("abandoned", "missed", "unrouted")))
 
 
-async def _totals(
-    session: AsyncSession, where: list[ColumnElement[bool]], threshold_s: float
-) -> dict[str, Any]:
-    """:func:`guichet.analytics.metrics.queue_totals` over the offered rows of ``where``."""
+def _totals_columns(threshold_s: float) -> tuple[Any, ...]:
+    """The aggregates of :func:`_totals_dict`, in its order."""
     answered, abandoned = _answered(), _abandoned()
     waited = AI.wait_s.is_not(None)
     within = AI.wait_s <= threshold_s
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                _count(answered),
-                _count(abandoned),
-                _count(_missed()),
-                _count(AI.outcome == "waiting"),
-                _count(and_(answered, waited, within)),
-                _count(and_(abandoned, waited, within)),
-                _count(and_(answered, waited)),
-                _sum(AI.wait_s, and_(answered, waited)),
-                _count(and_(abandoned, waited)),
-                _sum(AI.wait_s, and_(abandoned, waited)),
-            ).where(*where, AI.queued_ts.is_not(None))
-        )
-    ).one()
-    offered, handled, aband, missed, waiting, a_in, ab_in, n_h, s_h, n_a, s_a = row
-    return _totals_dict(offered, handled, aband, missed, waiting, a_in, ab_in, n_h, s_h, n_a, s_a)
+    return (
+        func.count(),
+        _count(answered),
+        _count(abandoned),
+        _count(_missed()),
+        _count(AI.outcome == "waiting"),
+        _count(and_(answered, waited, within)),
+        _count(and_(abandoned, waited, within)),
+        _count(and_(answered, waited)),
+        _sum(AI.wait_s, and_(answered, waited)),
+        _count(and_(abandoned, waited)),
+        _sum(AI.wait_s, and_(abandoned, waited)),
+    )
 
 
 def _totals_dict(*values: Any) -> dict[str, Any]:
@@ -236,32 +228,31 @@ async def callers_in_queue(
 ) -> dict[str, Any]:
     """R-AN-2, as :func:`guichet.analytics.metrics.callers_in_queue`."""
     where = interaction_where(subject, filters)
-    totals = await _totals(session, where, threshold_s)
     slot = _slot(session, AI.arrived_ts).label("slot")
+    # One scan: every total per 15-minute slot, summed here for the period's totals.
     rows = await session.execute(
-        select(
-            slot,
-            func.count(),
-            _count(_answered()),
-            _count(_abandoned()),
-            _count(_missed()),
-        )
+        select(slot, *_totals_columns(threshold_s))
         .where(*where, AI.queued_ts.is_not(None))
         .group_by(slot)
     )
+    sums = [0.0] * 11
     days: dict[str, dict[str, Any]] = {}
     heatmap = [[0] * 24 for _ in range(7)]
-    for s, offered, handled, abandoned, missed in rows:
+    for s, *values in rows:
+        for i, v in enumerate(values):
+            sums[i] += v or 0
+        offered, handled, abandoned, missed = (int(v) for v in values[:4])
         local = metrics.local_slot(int(s) * SLOT_S, tz)
         key = local.date().isoformat()
         day = days.get(key)
         if day is None:
             day = days[key] = {"date": key, "offered": 0, "handled": 0, "abandoned": 0, "missed": 0}
-        day["offered"] += int(offered)
-        day["handled"] += int(handled)
-        day["abandoned"] += int(abandoned)
-        day["missed"] += int(missed)
-        heatmap[local.weekday()][local.hour] += int(offered)
+        day["offered"] += offered
+        day["handled"] += handled
+        day["abandoned"] += abandoned
+        day["missed"] += missed
+        heatmap[local.weekday()][local.hour] += offered
+    totals = _totals_dict(*sums)
     return {
         "totals": totals,
         "by_day": [days[k] for k in sorted(days)],
@@ -330,19 +321,49 @@ def _work(handled: Any, talk: Any, hold: Any, wrap: Any) -> dict[str, Any]:
     }
 
 
-async def agent_performance(
-    session: AsyncSession, *, subject: Subject, filters: Filters, now_ts: float
-) -> dict[str, Any]:
-    """R-AN-3, as :func:`guichet.analytics.metrics.agent_performance`."""
-    where = segment_where(subject, filters)
-    per_state = await state_seconds(session, subject=subject, filters=filters, now_ts=now_ts)
+WorkGroups = tuple[
+    dict[int, dict[str, Any]],
+    dict[str, Any],
+    dict[int | None, dict[str, Any]],
+    dict[str, dict[str, Any]],
+]
+
+
+async def _work_groups(session: AsyncSession, where: list[ColumnElement[bool]]) -> WorkGroups:
+    """Work of the segments of ``where`` per agent, for the team, per queue and per channel.
+
+    "Handled" counts distinct interactions, which sums do not give (a transferred interaction
+    has segments of two agents), so each grouping is its own: on PostgreSQL one scan with
+    ``GROUPING SETS``, on SQLite four."""
+    if session.get_bind().dialect.name == "postgresql":
+        sets = text("GROUPING SETS ((agent_id), (queue_id), (channel), ())")
+        flag = func.grouping(AS.agent_id, AS.queue_id, AS.channel)
+        rows = await session.execute(
+            select(flag, AS.agent_id, AS.queue_id, AS.channel, *_work_columns())
+            .where(*where)
+            .group_by(sets)
+        )
+        by_agent: dict[int, dict[str, Any]] = {}
+        by_queue: dict[int | None, dict[str, Any]] = {}
+        by_channel: dict[str, dict[str, Any]] = {}
+        team = _work(0, 0.0, 0.0, 0.0)
+        for g, agent, queue, channel, *rest in rows:
+            if g == 0b011:
+                by_agent[int(agent)] = _work(*rest)
+            elif g == 0b101:
+                by_queue[queue] = _work(*rest)
+            elif g == 0b110:
+                by_channel[channel] = _work(*rest)
+            else:
+                team = _work(*rest)
+        return by_agent, team, by_queue, by_channel
     by_agent = {
         int(a): _work(*rest)
         for a, *rest in await session.execute(
             select(AS.agent_id, *_work_columns()).where(*where).group_by(AS.agent_id)
         )
     }
-    team_work = _work(*(await session.execute(select(*_work_columns()).where(*where))).one())
+    team = _work(*(await session.execute(select(*_work_columns()).where(*where))).one())
     by_queue = {
         q: _work(*rest)
         for q, *rest in await session.execute(
@@ -355,6 +376,16 @@ async def agent_performance(
             select(AS.channel, *_work_columns()).where(*where).group_by(AS.channel)
         )
     }
+    return by_agent, team, by_queue, by_channel
+
+
+async def agent_performance(
+    session: AsyncSession, *, subject: Subject, filters: Filters, now_ts: float
+) -> dict[str, Any]:
+    """R-AN-3, as :func:`guichet.analytics.metrics.agent_performance`."""
+    where = segment_where(subject, filters)
+    per_state = await state_seconds(session, subject=subject, filters=filters, now_ts=now_ts)
+    by_agent, team_work, by_queue, by_channel = await _work_groups(session, where)
     empty = _work(0, 0.0, 0.0, 0.0)
     agents = []
     team_states: dict[str, float] = defaultdict(float)
