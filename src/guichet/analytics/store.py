@@ -35,7 +35,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, delete, func, insert, select, type_coerce, update
+from sqlalchemy import Table, Text, bindparam, delete, func, insert, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,7 +75,7 @@ _COLUMNS = (
     InteractionEvent.skill_id,
     InteractionEvent.channel,
     # The JSON text, decoded only for the rows whose data the folds read.
-    type_coerce(InteractionEvent.data, Text).label("data"),
+    sql_cast(InteractionEvent.data, Text).label("data"),
 )
 _INT = cast(Table, AnalyticsInteraction.__table__)
 _SEG = cast(Table, AnalyticsSegment.__table__)
@@ -215,12 +216,16 @@ async def _project_interactions(
         await conn.execute(insert(_SEG), segments)
 
 
-async def _project_states(session: AsyncSession, org_id: int, rows: Sequence[LogRow]) -> None:
+async def _project_states(
+    session: AsyncSession, org_id: int, rows: Sequence[LogRow], last: dict[int, int]
+) -> None:
     """Project ``agent.state_changed`` rows (in id order) and close each agent's previous one.
 
     The rows are every state change of the organization from some id on, so within them each
     agent's next change is known; the agent's row just before the first of them (if any) ends
-    where that first one starts.
+    where that first one starts. ``last`` (agent -> id of its latest projected row, kept
+    across the batches of one catch-up) spares looking that row up again; an agent met for the
+    first time costs one indexed lookup.
     """
     if not rows:
         return
@@ -233,33 +238,36 @@ async def _project_states(session: AsyncSession, org_id: int, rows: Sequence[Log
     if states:
         await conn.execute(insert(table), [_as_dict(s, _A_FIELDS) for s in states])
     first: dict[int, AgentStateFact] = {}
+    newest: dict[int, int] = {}
     for s in sorted(states, key=lambda s: s.event_id):
         first.setdefault(s.agent_id, s)
-    agents = sorted(first)
-    for chunk in _chunks(agents):
-        before = await session.execute(
-            select(AnalyticsAgentState.agent_id, func.max(AnalyticsAgentState.event_id))
-            .where(
-                AnalyticsAgentState.org_id == org_id,
-                AnalyticsAgentState.agent_id.in_(chunk),
-                AnalyticsAgentState.event_id < min(first[a].event_id for a in chunk),
+        newest[s.agent_id] = s.event_id
+    ends: list[dict[str, Any]] = []
+    for agent, head in first.items():
+        prev = last.get(agent)
+        if prev is None or prev >= head.event_id:
+            prev = await session.scalar(
+                select(func.max(table.c.event_id)).where(
+                    table.c.org_id == org_id,
+                    table.c.agent_id == agent,
+                    table.c.event_id < head.event_id,
+                )
             )
-            .group_by(AnalyticsAgentState.agent_id)
+        if prev is not None:
+            ends.append({"prev": prev, "end": head.start_ts})
+    if ends:
+        await conn.execute(
+            update(table)
+            .where(table.c.event_id == bindparam("prev"))
+            .values(end_ts=bindparam("end")),
+            ends,
         )
-        for agent_id, prev_id in before.all():
-            # Rows between that max and the agent's first new row are in ``rows`` (which
-            # start at a single id for every agent) only if prev_id is below the first one.
-            head = first[agent_id]
-            if prev_id is None or prev_id >= head.event_id:
-                continue
-            await session.execute(
-                update(AnalyticsAgentState)
-                .where(AnalyticsAgentState.event_id == prev_id)
-                .values(end_ts=head.start_ts)
-            )
+    last.update(newest)
 
 
-async def _batch(session: AsyncSession, org_id: int, from_id: int) -> list[int]:
+async def _batch(
+    session: AsyncSession, org_id: int, from_id: int, last: dict[int, int]
+) -> list[int]:
     """Fold one batch of the log after ``from_id``; the ids read, in order."""
     result = await session.execute(
         select(*_COLUMNS)
@@ -269,7 +277,7 @@ async def _batch(session: AsyncSession, org_id: int, from_id: int) -> list[int]:
     )
     rows = [_log_row(r) for r in result]
     await _project_interactions(session, org_id, rows, from_id)
-    await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED])
+    await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED], last)
     return [r.id for r in rows]
 
 
@@ -301,12 +309,13 @@ async def catch_up(session: AsyncSession, org_id: int) -> int:
             return 0
         folded = 0
         first = True
+        last: dict[int, int] = {}
         while True:
             cursor = await _locked_cursor(session, org_id)
             start = cursor.last_event_id
             from_id = max(0, start - LOOKBACK) if first else start
             first = False
-            ids = await _batch(session, org_id, from_id)
+            ids = await _batch(session, org_id, from_id, last)
             folded += sum(1 for i in ids if i > start)
             if ids and ids[-1] > start:
                 cursor.last_event_id = ids[-1]

@@ -92,7 +92,8 @@ class AnalyticsAgentState(Base):
 
     __tablename__ = "analytics_agent_states"
     __table_args__ = (
-        Index("ix_analytics_agent_states_org_agent_start", "org_id", "agent_id", "start_ts"),
+        # An agent's previous period, by id (the projector closes it).
+        Index("ix_analytics_agent_states_org_agent_event", "org_id", "agent_id", "event_id"),
         Index("ix_analytics_agent_states_org_start", "org_id", "start_ts"),
     )
 

@@ -102,7 +102,11 @@ class InteractionEvent(Base):
     """The append-only event log (R-AN-8): one row per routing decision and state change."""
 
     __tablename__ = "interaction_events"
-    __table_args__ = (Index("ix_interaction_events_org_id_at", "org_id", "at"),)
+    __table_args__ = (
+        Index("ix_interaction_events_org_id_at", "org_id", "at"),
+        # The analytics projector reads an organization's log from its cursor, by id.
+        Index("ix_interaction_events_org_id_id", "org_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))

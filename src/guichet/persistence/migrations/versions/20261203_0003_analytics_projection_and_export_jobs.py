@@ -17,6 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # The projector reads an organization's log from its cursor, by id.
+    with op.batch_alter_table("interaction_events", schema=None) as batch_op:
+        batch_op.create_index("ix_interaction_events_org_id_id", ["org_id", "id"], unique=False)
     op.create_table(
         "analytics_cursors",
         sa.Column("org_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -180,8 +183,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("analytics_agent_states", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_analytics_agent_states_org_agent_start",
-            ["org_id", "agent_id", "start_ts"],
+            "ix_analytics_agent_states_org_agent_event",
+            ["org_id", "agent_id", "event_id"],
             unique=False,
         )
         batch_op.create_index(
@@ -190,9 +193,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("interaction_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_interaction_events_org_id_id")
     with op.batch_alter_table("analytics_agent_states", schema=None) as batch_op:
         batch_op.drop_index("ix_analytics_agent_states_org_start")
-        batch_op.drop_index("ix_analytics_agent_states_org_agent_start")
+        batch_op.drop_index("ix_analytics_agent_states_org_agent_event")
 
     op.drop_table("analytics_agent_states")
     with op.batch_alter_table("analytics_segments", schema=None) as batch_op:
