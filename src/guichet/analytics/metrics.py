@@ -233,6 +233,31 @@ def agent_performance(
     by_agent: dict[int, list[SegmentFact]] = defaultdict(list)
     for s in segs:
         by_agent[s.agent_id].append(s)
+    # Team "handled" counts each interaction once even when several agents held it.
+    by_queue: dict[int | None, list[SegmentFact]] = defaultdict(list)
+    by_channel: dict[str, list[SegmentFact]] = defaultdict(list)
+    for s in segs:
+        by_queue[s.queue_id].append(s)
+        by_channel[s.channel].append(s)
+    return agent_performance_body(
+        per_state,
+        {a: _work(v) for a, v in by_agent.items()},
+        _work(segs),
+        {q: _work(v) for q, v in by_queue.items()},
+        {c: _work(v) for c, v in by_channel.items()},
+    )
+
+
+def agent_performance_body(
+    per_state: Mapping[int, Mapping[str, float]],
+    by_agent: Mapping[int, dict[str, Any]],
+    team_work: dict[str, Any],
+    by_queue: Mapping[int | None, dict[str, Any]],
+    by_channel: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The R-AN-3 answer from state seconds per agent and the work figures per agent, team,
+    queue and channel (the SQL aggregates give the same pieces)."""
+    empty = _work([])
     agents = []
     team_states: dict[str, float] = defaultdict(float)
     for agent in sorted(set(by_agent) | set(per_state)):
@@ -243,29 +268,22 @@ def agent_performance(
             {
                 "agent_id": agent,
                 "states": dict(sorted(seconds.items())),
-                **_work(by_agent.get(agent, [])),
+                **by_agent.get(agent, empty),
                 "occupancy": occupancy(seconds),
             }
         )
-    team = {
-        "states": dict(sorted(team_states.items())),
-        **_work(segs),
-        "occupancy": occupancy(team_states),
-    }
-    # Team "handled" counts each interaction once even when several agents held it.
-    by_queue: dict[int | None, list[SegmentFact]] = defaultdict(list)
-    by_channel: dict[str, list[SegmentFact]] = defaultdict(list)
-    for s in segs:
-        by_queue[s.queue_id].append(s)
-        by_channel[s.channel].append(s)
     return {
         "agents": agents,
-        "team": team,
+        "team": {
+            "states": dict(sorted(team_states.items())),
+            **team_work,
+            "occupancy": occupancy(team_states),
+        },
         "by_queue": [
-            {"queue_id": q, **_work(by_queue[q])}
+            {"queue_id": q, **by_queue[q]}
             for q in sorted(by_queue, key=lambda q: (q is None, q or 0))
         ],
-        "by_channel": [{"channel": c, **_work(by_channel[c])} for c in sorted(by_channel)],
+        "by_channel": [{"channel": c, **by_channel[c]} for c in sorted(by_channel)],
     }
 
 

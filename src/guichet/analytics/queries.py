@@ -386,34 +386,7 @@ async def agent_performance(
     where = segment_where(subject, filters)
     per_state = await state_seconds(session, subject=subject, filters=filters, now_ts=now_ts)
     by_agent, team_work, by_queue, by_channel = await _work_groups(session, where)
-    empty = _work(0, 0.0, 0.0, 0.0)
-    agents = []
-    team_states: dict[str, float] = defaultdict(float)
-    for agent in sorted(set(by_agent) | set(per_state)):
-        seconds = per_state.get(agent, {})
-        for k, v in seconds.items():
-            team_states[k] += v
-        agents.append(
-            {
-                "agent_id": agent,
-                "states": dict(sorted(seconds.items())),
-                **by_agent.get(agent, empty),
-                "occupancy": metrics.occupancy(seconds),
-            }
-        )
-    return {
-        "agents": agents,
-        "team": {
-            "states": dict(sorted(team_states.items())),
-            **team_work,
-            "occupancy": metrics.occupancy(team_states),
-        },
-        "by_queue": [
-            {"queue_id": q, **by_queue[q]}
-            for q in sorted(by_queue, key=lambda q: (q is None, q or 0))
-        ],
-        "by_channel": [{"channel": c, **by_channel[c]} for c in sorted(by_channel)],
-    }
+    return metrics.agent_performance_body(per_state, by_agent, team_work, by_queue, by_channel)
 
 
 # --- Resolved conversations (R-AN-4) -----------------------------------------------------------
