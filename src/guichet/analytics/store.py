@@ -105,6 +105,8 @@ def _as_dict(fact: Any, names: tuple[str, ...]) -> dict[str, Any]:
 _NEEDS_DATA = frozenset(
     {"interaction.arrived", "interaction.requeued", "message.posted", _STATE_CHANGED}
 )
+#: The first row of every interaction (accepted, or refused by every route).
+_FIRST_ROWS = frozenset({"interaction.arrived", "interaction.unrouted"})
 #: Types whose agent the folds may take from ``data`` when the column is empty.
 _AGENT_TYPES = frozenset({"interaction.assigned", "agent.wrap_up_started", "agent.wrap_up_ended"})
 
@@ -160,17 +162,20 @@ async def _locked_cursor(session: AsyncSession, org_id: int) -> AnalyticsCursor:
 async def _events_of(
     session: AsyncSession, org_id: int, interaction_ids: Sequence[int], *, up_to: int
 ) -> dict[int, list[LogRow]]:
-    """The events of these interactions with ids up to ``up_to``, grouped by interaction."""
+    """The events of these interactions with ids up to ``up_to``, grouped by interaction.
+
+    The WHERE names the interactions only (an interaction belongs to one organization), so
+    the planner takes the ``interaction_id`` index whatever its statistics say: with the id
+    range in it, SQLite took the ``(org_id, id)`` index and read the whole log before each
+    batch. Later rows (the batch's own) are dropped here."""
     out: dict[int, list[LogRow]] = defaultdict(list)
     for chunk in _chunks(interaction_ids):
         rows = await session.execute(
-            select(*_COLUMNS).where(
-                InteractionEvent.org_id == org_id,
-                InteractionEvent.interaction_id.in_(chunk),
-                InteractionEvent.id <= up_to,
-            )
+            select(*_COLUMNS).where(InteractionEvent.interaction_id.in_(chunk))
         )
         for row in rows:
+            if row[0] > up_to or row[1] != org_id:
+                continue
             log = _log_row(row)
             assert log.interaction_id is not None
             out[log.interaction_id].append(log)
@@ -193,7 +198,10 @@ async def _project_interactions(
     ids = sorted(events)
     if not ids:
         return
-    earlier = await _events_of(session, org_id, ids, up_to=from_id)
+    # An interaction's first row is its arrival (ids follow causes): when the batch holds it,
+    # there is nothing earlier to read.
+    started = {r.interaction_id for r in batch if r.type in _FIRST_ROWS}
+    earlier = await _events_of(session, org_id, [i for i in ids if i not in started], up_to=from_id)
     for iid, rows in earlier.items():
         events[iid] = rows + events[iid]
     facts: list[dict[str, Any]] = []
