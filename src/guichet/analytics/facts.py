@@ -35,6 +35,22 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+#: The columns of an event-log row (``interaction_events``), in table order.
+EVENT_COLUMNS = (
+    "id",
+    "org_id",
+    "at",
+    "type",
+    "interaction_id",
+    "agent_id",
+    "actor_id",
+    "queue_id",
+    "skill_id",
+    "channel",
+    "data",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LogRow:
     """One event-log row (``interaction_events``) with its time as POSIX seconds UTC.
@@ -66,23 +82,7 @@ class LogRow:
         elif hasattr(event, "_mapping"):
             values = event._mapping
         else:
-            values = {
-                name: getattr(event, name, None)
-                for name in (
-                    "id",
-                    "org_id",
-                    "at",
-                    "at_ts",
-                    "type",
-                    "interaction_id",
-                    "agent_id",
-                    "actor_id",
-                    "queue_id",
-                    "skill_id",
-                    "channel",
-                    "data",
-                )
-            }
+            values = {name: getattr(event, name, None) for name in (*EVENT_COLUMNS, "at_ts")}
         at = values.get("at_ts")
         if at is None:
             at = values["at"]

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.analytics.facts import LogRow
+from guichet.analytics.facts import EVENT_COLUMNS, LogRow
 from guichet.domain.enums import AgentState, Channel, QueueKind
 from guichet.live.events_log import decision_log, event_log
 from guichet.persistence.models import (
@@ -492,19 +492,6 @@ _INTERACTION_COLUMNS = (
     "closed",
     "ended_at",
 )
-_EVENT_COLUMNS = (
-    "id",
-    "org_id",
-    "at",
-    "type",
-    "interaction_id",
-    "agent_id",
-    "actor_id",
-    "queue_id",
-    "skill_id",
-    "channel",
-    "data",
-)
 
 
 async def insert_log(session: AsyncSession, source: LogSource, *, slug: str) -> Inserted:
@@ -593,8 +580,8 @@ async def _sqlite_batch(raw: Any, org_id: int, batch: Batch) -> None:
         f"VALUES ({', '.join('?' * len(_INTERACTION_COLUMNS))})"
     )
     ev_sql = (
-        f"INSERT INTO interaction_events ({', '.join(_EVENT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
+        f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
     )
     ixs = []
     for iid, channel, status, queue, agent, arrived, ended in batch.interactions:
@@ -626,7 +613,7 @@ async def _postgres_batch(raw: Any, schema: str | None, org_id: int, batch: Batc
     await raw.copy_records_to_table(
         "interaction_events",
         records=[(e[0], org_id, datetime.fromtimestamp(e[1], UTC), *e[2:]) for e in batch.events],
-        columns=_EVENT_COLUMNS,
+        columns=EVENT_COLUMNS,
         schema_name=schema,
     )
 
