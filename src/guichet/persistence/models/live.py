@@ -229,3 +229,6 @@ class AgentPresence(Base):
     queue_ids: Mapped[list[Any]] = mapped_column(default=list)
     wrap_up_until: Mapped[float | None] = mapped_column(Float)
     wrap_interaction_id: Mapped[int | None] = mapped_column(Integer)
+    #: Engine clock (POSIX seconds) when the agent last became available after being paused or
+    #: offline: offers they let expire or rejected since then stay declined (R-Q-4).
+    available_since: Mapped[float | None] = mapped_column(Float)
