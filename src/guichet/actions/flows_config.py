@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.live_refs import check_flow_free
 from guichet.actions.text import clean_name
 from guichet.errors import FieldProblem, Invalid, conflict, invalid
 from guichet.flows import Flow, FlowFormatError, flow_from_dict, flow_to_dict, validate_flow
@@ -186,6 +187,7 @@ async def do_update_flow(
 
 
 async def do_delete_flow(session: AsyncSession, *, row: FlowRow) -> None:
-    """Delete a flow."""
+    """Delete a flow; refused (409) while live interactions entered it (R-Q-5)."""
+    await check_flow_free(session, org_id=row.org_id, flow_id=row.id)
     await session.delete(row)
     await session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.access import queue_where
 from guichet.actions.common import commit_or_conflict, name_key, storable_id
+from guichet.actions.live_refs import check_queue_free, forget_queue
 from guichet.actions.queue_rules import (
     check_callback,
     check_members,
@@ -191,8 +192,14 @@ async def do_update_queue(
 
 
 async def do_delete_queue(session: AsyncSession, *, queue: Queue) -> None:
-    """Delete a queue and its memberships; refused (409) while routing still names it."""
+    """Delete a queue and its memberships; refused (409) while routing still names it.
+
+    Refused too while interactions wait in it, are offered or handled from it (R-Q-1); agents
+    logged in to it are logged out of it (R-Q-12), so no stale id survives the delete.
+    """
     await check_routing_references(session, org_id=queue.org_id, queue_id=queue.id)
+    await check_queue_free(session, org_id=queue.org_id, queue_id=queue.id)
+    await forget_queue(session, org_id=queue.org_id, queue_id=queue.id)
     await session.execute(delete(QueueMember).where(QueueMember.queue_id == queue.id))
     await session.delete(queue)
     await session.commit()

@@ -24,6 +24,7 @@ from guichet.actions.directory import (
     creates_cycle,
     descendant_ids,
 )
+from guichet.actions.live_refs import check_skill_free
 from guichet.actions.routing_config import check_routing_references
 from guichet.errors import Conflict, invalid
 from guichet.persistence.models import Queue, Skill, User, UserSkill
@@ -196,6 +197,7 @@ async def do_delete_skill(session: AsyncSession, *, skill: Skill) -> None:
     if queue is not None:
         raise Conflict(f"queue {queue!r} targets this skill", code="in_use")
     await check_routing_references(session, org_id=skill.org_id, skill_id=skill.id)
+    await check_skill_free(session, org_id=skill.org_id, skill_id=skill.id)
     # Grants go with the skill (ON DELETE CASCADE on user_skills).
     await session.delete(skill)
     await session.commit()
