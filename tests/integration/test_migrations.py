@@ -59,8 +59,8 @@ async def test_sqlite_tables_rebuilt_with_autoincrement_keep_rows_and_indexes(
                     (qid, f"Q{qid}", f"q{qid}", now, now),
                 )
             await conn.exec_driver_sql(
-                "INSERT INTO interactions (id, org_id, channel, status, queue_id, context, overflow,"
-                " callback, callback_offered, notes, closed, created_at, updated_at) "
+                "INSERT INTO interactions (id, org_id, channel, status, queue_id, context, "
+                "overflow, callback, callback_offered, notes, closed, created_at, updated_at) "
                 "VALUES (7, 1, 'chat', 'waiting', 1, '{}', 0, 0, 0, '', 0, ?, ?)",
                 (now, now),
             )
