@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     ws_heartbeat_s: float = Field(default=25.0, gt=0)
     event_queue_max_events: int = Field(default=1000, ge=1)
     event_queue_idle_s: float = Field(default=600.0, gt=0)
+    # Routing overload limits: commands queued per organization's loop before 503, and how long
+    # a command may wait in that queue before it is dropped unrun (503, nothing written).
+    routing_queue_max: int = Field(default=2000, ge=1)
+    routing_command_timeout_s: float = Field(default=10.0, gt=0)
     # CSV exports (R-AN-6): a larger export is refused with 413 and made by an export job.
     export_sync_max_rows: int = Field(default=100_000, ge=0)
 

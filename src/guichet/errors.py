@@ -83,6 +83,15 @@ class Forbidden(GuichetError):
     default_code = "forbidden"
 
 
+class Unavailable(GuichetError):
+    """The server cannot take this request now; retry after ``retry_after_s`` (HTTP 503)."""
+
+    status = 503
+    title = "Service unavailable"
+    default_code = "unavailable"
+    retry_after_s = 1
+
+
 def invalid(field: str, message: str, rule: str | None = None, code: str = "invalid") -> Invalid:
     """Shorthand for a one-field validation error."""
     return Invalid(message, field=field, rule=rule, code=code)

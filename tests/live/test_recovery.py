@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from guichet.domain.enums import AgentState
-from guichet.live import LiveRegistry, loop
+from guichet.live import LiveRegistry, RouterBroken, loop
 from guichet.persistence.models import Assignment, Interaction, InteractionEvent, Offer
 from guichet.routing import AgentStateChanged
 from tests.factories import Org
@@ -150,14 +151,60 @@ async def test_failed_commit_rebuilds_the_loop_from_the_database(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(loop, "apply_batches", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RouterBroken) as failed:
         await router.submit(AgentStateChanged(str(ann_id), AgentState.AVAILABLE))
+    assert failed.value.status == 503  # the caller is told to retry, not given a 500
     assert router.broken
     assert await world.events(inbox) == []
     monkeypatch.undo()
+    # Issue 12 finding 1: the loop does not stay dead until a request comes: the registry
+    # records the failure in the event log and rebuilds the loop at once.
+    for _ in range(200):
+        rebuilt = world.live._routers.get(org_a.id)
+        if rebuilt is not None and rebuilt is not router and not rebuilt.broken:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the broken routing loop was not rebuilt")
+    async with world.state.sessions() as s:
+        failures = (
+            await s.scalars(
+                select(InteractionEvent.data).where(
+                    InteractionEvent.org_id == org_a.id, InteractionEvent.type == "routing.failed"
+                )
+            )
+        ).all()
+    assert failures == [{"error": "RuntimeError", "detail": "disk full"}]
     # The engine said "available" but nothing was written: the rebuilt loop says offline.
     ix = await chat(world, org_a, queue_id=web)
     assert ix["status"] == "waiting"
     assert (await world.live.router(org_a.id)) is not router
     me = await put(world, "/api/v1/agent/state", ann, {"state": "available"})
     assert me["state"] == "busy"
+
+
+async def test_r_q_4_declines_survive_a_restart(world: LiveWorld, org_a: Org) -> None:
+    """Issue 12 finding 4: an agent who let an offer expire, or rejected it, is not offered the
+    same interaction again after a restart, until they have been paused (R-Q-4)."""
+    web = await queue(world, org_a, "Web", offer_timeout_s=10, max_no_answer=0)
+    ann = await agent(world, org_a, "ann", queues=[web])
+    bob = await agent(world, org_a, "bob", queues=[web])
+    ix = await chat(world, org_a, queue_id=web)
+    first = await _offered_to(world, ix["id"])
+    assert first is not None
+    heads = {org_a.users["ann"]: ann, org_a.users["bob"]: bob}
+    await world.tick(org_a, 11)  # the first agent lets it expire
+    second = await _offered_to(world, ix["id"])
+    assert second is not None and second != first
+    r = await world.client.post(f"/api/v1/agent/offers/{ix['id']}/reject", headers=heads[second])
+    assert r.status_code == 200, r.text
+    assert (await rows(world, ix["id"]))[ix["id"]].status == "waiting"
+
+    await restart(world)
+    await world.tick(org_a, 1)
+    assert (await rows(world, ix["id"]))[ix["id"]].status == "waiting"
+    assert await _offered_to(world, ix["id"]) is None
+    # Once an agent has been paused and comes back, the interaction may go to them again.
+    await put(world, "/api/v1/agent/state", heads[first], {"state": "paused"})
+    await put(world, "/api/v1/agent/state", heads[first], {"state": "available"})
+    assert await _offered_to(world, ix["id"]) == first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,8 +48,16 @@ def create_app(settings: Settings) -> FastAPI:
         tickets=TicketBook(),
         login_throttle=LoginThrottle.from_settings(settings),
     )
-    state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus)
-    state.snapshots = live_snapshot(state.readers())
+    state.live = LiveRegistry(
+        sessions=state.sessions,
+        publisher=lambda: state.bus,
+        max_queued=settings.routing_queue_max,
+        command_timeout_s=settings.routing_command_timeout_s,
+    )
+    # Offers are judged expired on the routing clock (tests drive it).
+    state.snapshots = live_snapshot(
+        state.readers(), clock=lambda: state.live.clock() if state.live else time.time()
+    )
     # CSV export jobs run in this process (R-AN-6); files under <data dir>/exports, kept 7 days.
     export_runner = ExportRunner(
         state.sessions, state.readers(), directory=settings.data_dir / "exports"
@@ -57,6 +66,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await export_runner.startup()
+        # Recovery before the server answers: every organization with live work gets its
+        # routing loop now, so timers fire without waiting for a request.
+        if state.live is not None:
+            await state.live.start_all()
         yield
         await export_runner.stop()
         if state.live is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.errors import Unavailable
 from guichet.routing import Decision, Event, RoutingEngine
 
 Clock = Callable[[], float]
@@ -51,7 +53,21 @@ class Command:
     old_queues: Collection[int] = ()
     #: The command writes nothing itself (no savepoint needed).
     pure: bool = False
+    #: ``time.monotonic()`` after which the loop drops the command unrun (overload).
+    deadline: float = math.inf
 
 
-class RouterBroken(RuntimeError):
-    """The engine may differ from the database (a commit failed): the router must be rebuilt."""
+class RouterBroken(Unavailable):
+    """The engine may differ from the database (a commit failed): the router must be rebuilt.
+
+    Callers get 503 with ``Retry-After``: the registry rebuilds the loop from the database at
+    once, and a retry with the same Idempotency-Key is answered as the first request was.
+    """
+
+    default_code = "routing_recovering"
+
+
+class Overloaded(Unavailable):
+    """The loop's command queue is full, or a command waited past its deadline (503)."""
+
+    default_code = "overloaded"

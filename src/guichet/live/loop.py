@@ -6,7 +6,14 @@ decisions (`live.apply`), commits, and only then publishes on the bus and answer
 Between commands it sleeps until the engine's next deadline and fires the timers (offer expiry,
 wrap-up end, queue wait, overflow, callback re-check), and the R-W-3 disposition deadlines it
 keeps beside the engine's (`live.deadlines`). If a commit fails, the engine no longer
-matches the database: the loop stops and the registry rebuilds it from the database.
+matches the database: the loop stops, tells the registry (``on_broken``), and the registry
+records the failure in the event log and rebuilds the loop from the database at once.
+
+Overload has a limit: the command queue holds at most ``max_queued`` commands (a caller past
+that gets `Overloaded`, a 503 with ``Retry-After``), and a command still queued
+``command_timeout_s`` after it was submitted is dropped unrun, so a client that gave up has
+created nothing. A command the loop has started always runs to its commit: its caller waits
+for it, and a retry with the same Idempotency-Key is answered as the first request was.
 """
 
 from __future__ import annotations
@@ -22,7 +29,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet.live.apply import Batch, apply_batch, apply_batches
 from guichet.live.config_loader import Loaded, fingerprint, load_config
-from guichet.live.contracts import After, Clock, Command, Outcome, Prepare, Publisher, RouterBroken
+from guichet.live.contracts import (
+    After,
+    Clock,
+    Command,
+    Outcome,
+    Overloaded,
+    Prepare,
+    Publisher,
+    RouterBroken,
+)
 from guichet.live.deadlines import earliest, expire_due, track
 from guichet.live.presence_sync import Publication
 from guichet.persistence import changes
@@ -35,6 +51,9 @@ MAX_BATCH = 64
 # How often the loop compares configuration fingerprints when nothing in this process changed
 # the configuration (another process may have).
 CONFIG_RECHECK_S = 1.0
+#: Defaults of the overload limits (settings ``routing_queue_max``, ``routing_command_timeout_s``).
+MAX_QUEUED = 2000
+COMMAND_TIMEOUT_S = 10.0
 
 
 class OrgRouter:
@@ -49,6 +68,9 @@ class OrgRouter:
         loaded: Loaded,
         publisher: Callable[[], Publisher | None],
         clock: Clock = time.time,
+        max_queued: int = MAX_QUEUED,
+        command_timeout_s: float = COMMAND_TIMEOUT_S,
+        on_broken: Callable[[OrgRouter, BaseException], None] | None = None,
     ) -> None:
         self.org_id = org_id
         self.sessions = sessions
@@ -61,8 +83,12 @@ class OrgRouter:
         self.broken = False
         #: R-W-3: running disposition timers, interaction id -> deadline (POSIX seconds).
         self.dispositions: dict[int, float] = {}
-        self._queue: asyncio.Queue[Command] = asyncio.Queue()
+        self._queue: asyncio.Queue[Command] = asyncio.Queue(maxsize=max_queued)
         self._task: asyncio.Task[None] | None = None
+        self.command_timeout_s = command_timeout_s
+        self.on_broken = on_broken
+        #: Commands dropped unrun because they waited past their deadline (overload).
+        self.dropped = 0
 
     def now(self) -> float:
         """The engine clock: the injected clock, never going backwards."""
@@ -98,7 +124,7 @@ class OrgRouter:
     ) -> Outcome:
         """Run a command in the loop and wait for its committed outcome."""
         if self.broken:
-            raise RouterBroken("the routing loop is being rebuilt")
+            raise RouterBroken("the routing loop is being rebuilt; retry in a moment")
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         cmd = Command(
             prepare,
@@ -110,9 +136,14 @@ class OrgRouter:
             tuple(interactions),
             old_queues,
             pure,
+            time.monotonic() + self.command_timeout_s,
         )
-        await self._queue.put(cmd)
-        return await fut
+        try:
+            self._queue.put_nowait(cmd)
+        except asyncio.QueueFull:
+            raise Overloaded("routing is overloaded; retry in a moment") from None
+        # Not cancelled with the caller: a started command runs to its commit either way.
+        return await asyncio.shield(fut)
 
     async def submit(self, event: Event, *, actor_id: int | None = None) -> list[Decision]:
         """Hand one event to the engine; returns its decisions once they are committed."""
@@ -144,14 +175,28 @@ class OrgRouter:
                     cmds.append(self._queue.get_nowait())
                 except asyncio.QueueEmpty:
                     break
+            if cmds:
+                cmds = self._live(cmds)
+                if not cmds:
+                    continue
             try:
                 results = await self._steps(cmds)
             except Exception as exc:
+                failure = exc if self.broken else None
+                if failure is not None:
+                    exc = RouterBroken("routing failed and is being rebuilt; retry in a moment")
                 for cmd in cmds:
                     if not cmd.future.done():
                         cmd.future.set_exception(exc)
-                if self.broken:
-                    log.exception("routing loop of organization %s broke", self.org_id)
+                if failure is not None:
+                    log.error(
+                        "routing loop of organization %s broke; rebuilding it",
+                        self.org_id,
+                        exc_info=failure,
+                    )
+                    self._fail_queued()
+                    if self.on_broken is not None:
+                        self.on_broken(self, failure)
                     return
                 continue
             for cmd, result in results:
@@ -161,6 +206,30 @@ class OrgRouter:
                     cmd.future.set_result(result)
                 else:
                     cmd.future.set_exception(result)
+
+    def _live(self, cmds: list[Command]) -> list[Command]:
+        """Drop the commands that waited past their deadline, unrun (their callers gave up)."""
+        now = time.monotonic()
+        kept = []
+        for cmd in cmds:
+            if cmd.future.done():
+                continue
+            if now > cmd.deadline:
+                self.dropped += 1
+                cmd.future.set_exception(
+                    Overloaded("routing is overloaded: the request waited too long; retry")
+                )
+                continue
+            kept.append(cmd)
+        return kept
+
+    def _fail_queued(self) -> None:
+        while not self._queue.empty():
+            cmd = self._queue.get_nowait()
+            if not cmd.future.done():
+                cmd.future.set_exception(
+                    RouterBroken("routing failed and is being rebuilt; retry in a moment")
+                )
 
     async def _steps(self, cmds: list[Command]) -> list[tuple[Command, Outcome | Exception]]:
         """Run the commands (or the due timers) in one transaction; publish after the commit."""
