@@ -16,7 +16,9 @@ Action = Callable[[], Awaitable[Any]]
 async def snapshot(world: LiveWorld, org: Org, user_id: int, roles: list[str]) -> dict[str, Any]:
     """A fresh snapshot for one user."""
     async with world.state.sessions() as s:
-        snap = await build_snapshot(s, org_id=org.id, user_id=user_id, roles=roles)
+        snap = await build_snapshot(
+            s, org_id=org.id, user_id=user_id, roles=roles, now=world.clock()
+        )
         await s.rollback()
         return snap
 

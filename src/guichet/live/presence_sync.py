@@ -96,6 +96,10 @@ async def sync_agents(
         row.state = state
         row.reason = view.reason
         if state in ("available", "busy", "wrap_up"):
+            if row.presence != "available":
+                # R-Q-4: offers declined before this moment may be offered again; kept so
+                # that a restarted loop knows which declines still hold.
+                row.available_since = batch.now
             row.presence = "available"
         else:
             row.presence = state

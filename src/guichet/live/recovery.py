@@ -7,8 +7,11 @@ handling are given back to that agent, paused conversations stay paused (R-W-6),
 callbacks keep their place (R-Q-6), personal-queue entries stay in the personal queue (R-W-5)
 and wrap-ups that have not run out go on (R-Q-7); disposition timers keep their deadline
 (R-W-3). Offers that were open are reclaimed: the interaction waits at its place and is
-offered again when the agents come back. Restoring an assignment has no engine event, so this
-module uses the engine's primitives directly.
+offered again when the agents come back (the agent could not answer while the server was
+down, so it does not count against them). An agent who let an offer expire or rejected it is
+not offered that interaction again until they have been paused or offline (R-Q-4): the offer
+rows and the agent's ``available_since`` tell which declines still hold. Restoring an
+assignment has no engine event, so this module uses the engine's primitives directly.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from guichet.domain.enums import AgentState, Channel
 from guichet.domain.routing import InteractionStatus
 from guichet.live.config_loader import Loaded, load_config
 from guichet.live.dispositions import pending
-from guichet.persistence.models import AgentPresence, Interaction
+from guichet.persistence.models import AgentPresence, Interaction, Offer
 from guichet.routing import (
     AgentStateChanged,
     ConversationPaused,
@@ -47,6 +50,8 @@ class Plan:
     reclaimed: list[int] = field(default_factory=list)
     #: R-W-3: running disposition timers (interaction id -> deadline).
     dispositions: dict[int, float] = field(default_factory=dict)
+    #: R-Q-4: (interaction id, agent id) declines that still hold.
+    declines: list[tuple[int, int]] = field(default_factory=list)
 
 
 def arrival_event(row: Interaction, *, replay: bool = False) -> InteractionArrived:
@@ -132,7 +137,66 @@ async def rebuild(
             plan.agent_events.append(AgentStateChanged(str(p.user_id), AgentState.PAUSED, p.reason))
     plan.new_interactions = [r.id for r in rows if r.status == "new"]
     plan.dispositions = await pending(session, org_id=org_id)
+    plan.declines = await _declines(session, engine, rows, presence)
     return engine, loaded, plan
+
+
+async def _declines(
+    session: AsyncSession,
+    engine: RoutingEngine,
+    rows: Sequence[Interaction],
+    presence: Sequence[AgentPresence],
+) -> list[tuple[int, int]]:
+    """R-Q-4: the expired or rejected offers of waiting interactions that still hold.
+
+    A decline holds while the agent has stayed available since (``available_since`` before the
+    offer closed) and the interaction has not moved to another queue since (``queued_at``).
+    """
+    waiting = {
+        r.id: r
+        for r in rows
+        if (ix := engine.ixs.get(str(r.id))) is not None
+        and ix.status is InteractionStatus.WAITING
+        and ix.agent is None
+    }
+    back = {p.user_id: p.available_since for p in presence if p.presence == "available"}
+    if not waiting or not back:
+        return []
+    found = await session.execute(
+        select(Offer.interaction_id, Offer.agent_id, Offer.closed_at).where(
+            Offer.interaction_id.in_(sorted(waiting)),
+            Offer.agent_id.in_(sorted(back)),
+            Offer.status.in_(("expired", "rejected")),
+        )
+    )
+    holds = set()
+    for iid, agent_id, closed_at in found:
+        if closed_at is None:
+            continue
+        closed = closed_at.timestamp()
+        since = back[agent_id]
+        queued = waiting[iid].queued_at
+        if (since is None or closed >= since) and (queued is None or closed >= queued):
+            holds.add((iid, agent_id))
+    return sorted(holds)
+
+
+def restore_declines(engine: RoutingEngine, plan: Plan) -> None:
+    """Put the declines that still hold back on the interactions (R-Q-4).
+
+    Agents start offline in a rebuilt engine and become available through the plan's agent
+    events, which open their next availability period (``epoch + 1``): the declines are
+    recorded for that period, before the agents come back and could be offered again.
+    """
+    coming = {ev.agent_id for ev in plan.agent_events if ev.state is AgentState.AVAILABLE}
+    for iid, agent_id in plan.declines:
+        ix = engine.ixs.get(str(iid))
+        a = engine.agents.get(str(agent_id))
+        if ix is None or a is None or a.id not in coming:
+            continue
+        if ix.declined is None:
+            ix.declined = {}
+        ix.declined[a.idx] = a.epoch + (0 if a.presence == "available" else 1)
 
 
 def _restore(engine: RoutingEngine, row: Interaction, t: float) -> None:

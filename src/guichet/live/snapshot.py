@@ -12,6 +12,7 @@ the section stays exact: a Director sees every live conversation, a Manager thei
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -72,9 +73,18 @@ async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, list[int]]:
 
 
 async def build_snapshot(
-    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str]
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    roles: list[str],
+    now: float | None = None,
 ) -> dict[str, Any]:
-    """The live state one user may see: their own work, and the queues they supervise."""
+    """The live state one user may see: their own work, and the queues they supervise.
+
+    An offer past its expiry is never shown as live (``now``, the routing clock), even in the
+    moment before the routing loop withdraws it (R-Q-4).
+    """
     snap: dict[str, Any] = {"user_id": user_id, "org_id": org_id}
     if AGENT in roles:
         p = await session.get(AgentPresence, user_id)
@@ -90,7 +100,11 @@ async def build_snapshot(
         ).all()
         offers = (
             await session.scalars(
-                select(Offer).where(Offer.agent_id == user_id, Offer.status == "open")
+                select(Offer).where(
+                    Offer.agent_id == user_id,
+                    Offer.status == "open",
+                    Offer.expires_at > (time.time() if now is None else now),
+                )
             )
         ).all()
         offered = {
@@ -293,6 +307,7 @@ def _apply_wrap_up(snap: dict[str, Any], ix: dict[str, Any]) -> None:
 
 def live_snapshot(
     sessions: async_sessionmaker[AsyncSession],
+    clock: Callable[[], float] = time.time,
 ) -> Callable[[Principal], Awaitable[dict[str, Any]]]:
     """The snapshot provider registered on `app.state.guichet.snapshots`."""
 
@@ -303,6 +318,7 @@ def live_snapshot(
                 org_id=principal.org_id,
                 user_id=principal.user_id,
                 roles=list(principal.user.roles),
+                now=clock(),
             )
             await session.rollback()
             return snap
