@@ -11,11 +11,9 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.live import LiveRegistry, OrgRouter
 from guichet.persistence.models import Interaction
-from guichet.routing import Event, RoutingEngine
 from tests.factories import Org, problem
 from tests.live.conftest import LiveWorld
 from tests.live.helpers import queue
@@ -31,14 +29,21 @@ async def _registry(world: LiveWorld, **limits: Any) -> LiveRegistry:
 
 
 def _block(router: OrgRouter) -> tuple[asyncio.Event, asyncio.Task[Any]]:
-    """Hold the loop busy inside one command until the returned event is set."""
+    """Hold the loop busy in one batch until the returned event is set.
+
+    The batch waits before it opens its transaction, as a slow batch on PostgreSQL would:
+    requests still reach the database (on SQLite a held write lock would stop them earlier).
+    """
     release = asyncio.Event()
+    steps = router._steps
 
-    async def slow(_s: AsyncSession, _e: RoutingEngine) -> tuple[Event | None, Any]:
+    async def held(cmds: Any) -> Any:
         await release.wait()
-        return None, None
+        router._steps = steps  # type: ignore[method-assign]
+        return await steps(cmds)
 
-    return release, asyncio.create_task(router.run(slow))
+    router._steps = held  # type: ignore[method-assign]
+    return release, asyncio.create_task(router.tick())
 
 
 async def _count(world: LiveWorld, org: Org) -> int:
