@@ -28,22 +28,34 @@ async def _registry(world: LiveWorld, **limits: Any) -> LiveRegistry:
     return state.live
 
 
-def _block(router: OrgRouter) -> tuple[asyncio.Event, asyncio.Task[Any]]:
-    """Hold the loop busy in one batch until the returned event is set.
+async def _hold(router: OrgRouter) -> tuple[asyncio.Event, asyncio.Task[Any]]:
+    """Hold the loop busy in one batch until the returned event is set; return once it is.
 
     The batch waits before it opens its transaction, as a slow batch on PostgreSQL would:
     requests still reach the database (on SQLite a held write lock would stop them earlier).
     """
-    release = asyncio.Event()
+    release, inside = asyncio.Event(), asyncio.Event()
     steps = router._steps
 
     async def held(cmds: Any) -> Any:
+        inside.set()
         await release.wait()
         router._steps = steps  # type: ignore[method-assign]
         return await steps(cmds)
 
     router._steps = held  # type: ignore[method-assign]
-    return release, asyncio.create_task(router.tick())
+    busy = asyncio.create_task(router.tick())
+    await inside.wait()
+    return release, busy
+
+
+async def _until(condition: Any) -> None:
+    """Wait (on the real clock) until ``condition()`` holds: the machine may be slow."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
 
 
 async def _count(world: LiveWorld, org: Org) -> int:
@@ -60,13 +72,12 @@ async def test_full_command_queue_answers_503_with_retry_after(
     web = await queue(world, org_a, "Web")
     live = await _registry(world, max_queued=1)
     router = await live.router(org_a.id)
-    release, busy = _block(router)
-    await asyncio.sleep(0.05)  # the loop is now inside the slow command
+    release, busy = await _hold(router)
     body = {"channel": "chat", "queue_id": web}
     first = asyncio.create_task(
         world.client.post("/api/v1/interactions", json=body, headers=org_a.admin)
     )
-    await asyncio.sleep(0.05)  # queued: the queue is full
+    await _until(router._queue.full)  # the loop is busy and the queue holds the first chat
     r = await world.client.post("/api/v1/interactions", json=body, headers=org_a.admin)
     got = problem(r, 503)
     assert got["code"] == "overloaded"
@@ -83,13 +94,13 @@ async def test_command_past_its_deadline_is_dropped_unrun_and_the_retry_creates_
     web = await queue(world, org_a, "Web")
     live = await _registry(world, command_timeout_s=0.2)
     router = await live.router(org_a.id)
-    release, busy = _block(router)
-    await asyncio.sleep(0.05)
+    release, busy = await _hold(router)
     headers = {**org_a.admin, "Idempotency-Key": "overload-1"}
     body = {"channel": "chat", "queue_id": web}
     late = asyncio.create_task(
         world.client.post("/api/v1/interactions", json=body, headers=headers)
     )
+    await _until(lambda: not router._queue.empty())
     await asyncio.sleep(0.4)  # past the deadline while the loop is still busy
     release.set()
     await busy
