@@ -13,6 +13,7 @@ from guichet.persistence.db import create_engine
 from guichet.persistence.models import Base
 from tests.conftest import Database
 from tests.factories import Org, World
+from tests.live.invariants import check_app
 
 
 def test_settings(database: Database) -> Settings:
@@ -37,6 +38,8 @@ async def world(database: Database) -> AsyncIterator[World]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield World(app=app, client=client)
+        # Issue 12: what routing left holds every invariant (tests/live/invariants.py).
+        await check_app(app.state.guichet)
     await app.state.guichet.engine.dispose()
 
 

@@ -15,7 +15,7 @@ from guichet.persistence.models import Base
 from tests.api.conftest import test_settings
 from tests.conftest import Database
 from tests.factories import Org, World
-from tests.live.invariants import Violation, check_invariants, report
+from tests.live.invariants import check_app
 
 START = 1_800_000_000.0
 
@@ -65,33 +65,10 @@ class LiveWorld(World):
         return got
 
 
-async def settle(live: LiveRegistry) -> list[Violation]:
-    """Fire the timers due on the test clock in every running loop, as a real loop waking at
-    its deadline would have; a loop that broke and was never rebuilt is itself reported."""
-    stuck: list[Violation] = []
-    for org_id, router in sorted(live._routers.items()):
-        if router.broken:
-            stuck.append(Violation("loop_alive", org_id, "routing loop", "broken and not rebuilt"))
-            continue
-        try:
-            await router.tick()
-        except Exception as exc:  # the loop died on a timer: that is what the checker reports
-            stuck.append(Violation("loop_alive", org_id, "routing loop", f"tick failed: {exc!r}"))
-    return stuck
-
-
 async def check_world(world: World, now: float | None = None) -> None:
     """Issue 12: after the test body, every invariant of tests/live/invariants.py holds on
     the test's database (fails the test with the list of violations)."""
-    state = world.state
-    found: list[Violation] = []
-    if state.live is not None:
-        found.extend(await settle(state.live))
-        if now is None:
-            now = state.live.clock()
-    found.extend(await check_invariants(state.sessions, now=now))
-    if found:
-        raise AssertionError(report(found))
+    await check_app(world.state, now=now)
 
 
 async def final_check(world: LiveWorld) -> None:

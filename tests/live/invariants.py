@@ -41,7 +41,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from guichet.actions.routing_config import flow_queue_ids
+from guichet.api.deps import AppState
 from guichet.domain.enums import Channel
+from guichet.live import LiveRegistry
 from guichet.persistence.models import (
     AgentPresence,
     Assignment,
@@ -809,5 +811,34 @@ async def assert_invariants(
 ) -> None:
     """Fail with the list of violations, if any."""
     found = await check_invariants(source, org_id=org_id, now=now)
+    if found:
+        raise AssertionError(report(found))
+
+
+async def settle(live: LiveRegistry) -> list[Violation]:
+    """Fire the timers due now in every running loop, as a loop waking at its deadline would
+    have (a test clock does not wake it); a loop that broke and was never rebuilt, or whose
+    timers fail, is reported (`loop_alive`)."""
+    stuck: list[Violation] = []
+    for org_id, router in sorted(live._routers.items()):
+        if router.broken:
+            stuck.append(Violation("loop_alive", org_id, "routing loop", "broken and not rebuilt"))
+            continue
+        try:
+            await router.tick()
+        except Exception as exc:  # the loop died on a timer: that is what this reports
+            stuck.append(Violation("loop_alive", org_id, "routing loop", f"tick failed: {exc!r}"))
+    return stuck
+
+
+async def check_app(state: AppState, *, now: float | None = None) -> None:
+    """The hook of the app fixtures: settle the running loops, then check every organization
+    on the app's database at the loops' clock (or `now`); fails with the list."""
+    found: list[Violation] = []
+    if state.live is not None:
+        found.extend(await settle(state.live))
+        if now is None:
+            now = state.live.clock()
+    found.extend(await check_invariants(state.sessions, now=now))
     if found:
         raise AssertionError(report(found))

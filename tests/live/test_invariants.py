@@ -33,7 +33,7 @@ from guichet.persistence.models import (
 )
 from tests.conftest import Database
 from tests.factories import Org
-from tests.live.conftest import START, LiveWorld, check_world, final_check, settle
+from tests.live.conftest import START, LiveWorld, check_world, final_check
 from tests.live.helpers import agent, chat, post, queue, skill
 from tests.live.invariants import (
     LiveState,
@@ -45,6 +45,7 @@ from tests.live.invariants import (
     legal_states,
     load_state,
     offers_unexpired,
+    settle,
     single_assignment,
 )
 
