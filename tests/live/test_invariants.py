@@ -34,7 +34,7 @@ from guichet.persistence.models import (
 from tests.conftest import Database
 from tests.factories import Org
 from tests.live.conftest import START, LiveWorld, check_world, final_check
-from tests.live.helpers import agent, chat, post, queue, skill
+from tests.live.helpers import agent, chat, post, put, queue, skill
 from tests.live.invariants import (
     LiveState,
     Violation,
@@ -736,4 +736,34 @@ async def test_product_declined_offer_not_again_after_a_restart(
     await restart(world)
     r = await world.client.get("/api/v1/supervision/live", headers=org_a.admin)
     assert r.status_code == 200, r.text
+    await final_check(world)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="R-Q-4 decline memory not applied to personal-queue interactions (R-W-5)",
+)
+async def test_product_personal_queue_offer_not_again_after_expiry(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """Today: a chat transferred to Tom's personal queue (R-W-5), offered to him, expires and
+    is offered to him again at once, though docs/routing.md (R-Q-4) says the agent who let it
+    go is not offered it again until paused or offline (declines_kept). The engine's
+    personal-queue pick (`pick_for`) does not read the decline memory."""
+    web = await queue(world, org_a, "Web", wrap_up_s=0, offer_timeout_s=20)
+    ann = await agent(world, org_a, "ann", queues=[web])
+    tom = await agent(world, org_a, "tom", queues=[web], available=False)
+    made = await chat(world, org_a, queue_id=web)
+    await post(world, f"/api/v1/agent/offers/{made['id']}/accept", ann, None)
+    await put(world, "/api/v1/agent/state", tom, {"state": "paused"})
+    moved = await post(
+        world,
+        f"/api/v1/interactions/{made['id']}/transfer",
+        ann,
+        {"to_agent_id": org_a.users["tom"]},
+    )
+    assert moved["personal_agent_id"] == org_a.users["tom"]
+    await put(world, "/api/v1/agent/state", tom, {"state": "available"})
+    await world.tick(org_a, 21)
     await final_check(world)
