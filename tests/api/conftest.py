@@ -13,6 +13,16 @@ from guichet.persistence.db import create_engine
 from guichet.persistence.models import Base
 from tests.conftest import Database
 from tests.factories import Org, World
+from tests.live.invariants import check_app
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The marker of tests whose live rows are synthetic (written by hand, not by routing)."""
+    config.addinivalue_line(
+        "markers",
+        "synthetic_rows: the test writes interactions and assignments by hand (e.g. a random "
+        "analytics log), not through routing; its world skips the issue-12 invariant check",
+    )
 
 
 def test_settings(database: Database) -> Settings:
@@ -27,8 +37,10 @@ def test_settings(database: Database) -> Settings:
 
 
 @pytest.fixture
-async def world(database: Database) -> AsyncIterator[World]:
-    """The app with its tables created, and an HTTP client on it."""
+async def world(database: Database, request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    """The app with its tables created, and an HTTP client on it; afterwards what routing
+    left must hold every invariant (tests/live/invariants.py), unless the test's rows are
+    synthetic (`synthetic_rows`)."""
     engine = create_engine(database.url, search_path=database.schema)
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
@@ -37,6 +49,9 @@ async def world(database: Database) -> AsyncIterator[World]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield World(app=app, client=client)
+        # Issue 12: what routing left holds every invariant (tests/live/invariants.py).
+        if request.node.get_closest_marker("synthetic_rows") is None:
+            await check_app(app.state.guichet)
     await app.state.guichet.engine.dispose()
 
 

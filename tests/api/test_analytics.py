@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from guichet.analytics import metrics
@@ -60,6 +61,7 @@ async def facts_of(world: World, org_id: int) -> Any:
         return await projection(s, org_id)
 
 
+@pytest.mark.synthetic_rows  # the random log's interaction rows are not routing's
 async def test_dashboards_follow_the_statistics_scope(world: World, org_a: Org, org_b: Org) -> None:
     """A Director's numbers are the whole organization's, a Manager's their conversations',
     another organization's administrator sees none of them; no scope: 403 R-A-2."""

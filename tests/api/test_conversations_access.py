@@ -20,6 +20,7 @@ from guichet.persistence.models import (
     Contact,
     Department,
     Interaction,
+    InteractionEvent,
     InteractionTag,
     Message,
     Queue,
@@ -126,15 +127,42 @@ async def conversation(
         )
         s.add(row)
         await s.flush()
+        # The event log the live service writes with these rows (R-AN-8), so the invariants
+        # checked after every test (tests/live/invariants.py) hold for them too.
+        log: list[tuple[str, int | None]] = [("interaction.arrived", None)]
+        if queue_id is not None:
+            log.append(("interaction.queued", None))
         for n, uid in enumerate(agents):
             last = n == len(agents) - 1
+            started = created_at + timedelta(seconds=n + 1)
             s.add(
                 Assignment(
                     org_id=org.id,
                     interaction_id=row.id,
                     agent_id=uid,
                     active=held and last,
-                    started_at=created_at + timedelta(seconds=n + 1),
+                    started_at=started,
+                    ended_at=None
+                    if held and last
+                    else (row.ended_at if last else started + timedelta(seconds=1)),
+                )
+            )
+            log.append(("interaction.assigned", uid))
+        final = {"ended": "interaction.ended", "abandoned": "interaction.abandoned"}
+        if status in final:
+            log.append((final[status], None))
+        elif status == "paused":
+            log.append(("conversation.paused", None))
+        for kind, who in log:
+            s.add(
+                InteractionEvent(
+                    org_id=org.id,
+                    at=created_at,
+                    type=kind,
+                    interaction_id=row.id,
+                    agent_id=who,
+                    queue_id=queue_id if kind == "interaction.queued" else None,
+                    channel=channel,
                 )
             )
         for tid in tag_ids:

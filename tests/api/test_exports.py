@@ -40,6 +40,7 @@ from guichet.persistence.models import (
 from tests.api.test_conversations_access import grant
 from tests.conftest import Database
 from tests.factories import Org, World, problem
+from tests.live.invariants import check_app
 
 API = "/api/v1"
 T0 = datetime(2026, 12, 3, 7, 40, tzinfo=UTC)
@@ -65,6 +66,8 @@ async def world(database: Database, tmp_path: Path) -> AsyncIterator[World]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield World(app=app, client=client)
+        # Issue 12: what routing left holds every invariant (tests/live/invariants.py).
+        await check_app(app.state.guichet)
     await app.state.export_runner.stop()
     await app.state.guichet.engine.dispose()
 
@@ -119,12 +122,22 @@ async def _conversation(
             queue_id=queue_id,
             agent_id=None,
             created_at=start,
+            ended_at=start + timedelta(seconds=wait + (talk if agent else 0)),
         )
         s.add(row)
         await s.flush()
         iid = row.id
         if agent is not None:
-            s.add(Assignment(org_id=org.id, interaction_id=iid, agent_id=agent, active=False))
+            s.add(
+                Assignment(
+                    org_id=org.id,
+                    interaction_id=iid,
+                    agent_id=agent,
+                    active=False,
+                    started_at=start + timedelta(seconds=wait),
+                    ended_at=row.ended_at,
+                )
+            )
         for tid in tags.values():
             s.add(InteractionTag(interaction_id=iid, tag_id=tid))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from guichet.persistence.models import Assignment, Interaction, Offer
@@ -107,3 +107,8 @@ async def test_database_refuses_a_second_active_assignment(world: LiveWorld, org
         )
         with pytest.raises(IntegrityError):
             await s.commit()
+        await s.rollback()
+        # The hand-made row above is no routing state: remove it, so the invariant checker
+        # run after every live test (tests/live/invariants.py) sees only what routing wrote.
+        await s.execute(delete(Assignment).where(Assignment.interaction_id == ix["id"]))
+        await s.commit()

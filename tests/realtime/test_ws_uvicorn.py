@@ -30,6 +30,7 @@ from guichet.realtime import default_snapshot
 from guichet.security import Passwords
 from tests.conftest import Database
 from tests.factories import PASSWORD
+from tests.live.invariants import assert_invariants
 
 
 @dataclass
@@ -138,6 +139,13 @@ async def served(database: Database) -> AsyncIterator[Served]:
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+    # Issue 12: what routing left holds every invariant (tests/live/invariants.py); the
+    # server's loops are gone with its thread, so the rows are read on an engine of our own.
+    engine = create_engine(database.url, search_path=database.schema)
+    try:
+        await assert_invariants(engine, now=time.time())
+    finally:
+        await engine.dispose()
 
 
 async def test_socket_over_uvicorn_push_drop_resume_and_close_codes(served: Served) -> None:

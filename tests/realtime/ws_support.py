@@ -28,6 +28,7 @@ from guichet.persistence.models import Base, Organization, User
 from guichet.realtime import default_snapshot
 from tests.conftest import Database
 from tests.factories import PASSWORD
+from tests.live.invariants import check_app
 
 HEARTBEAT_S = 0.2
 MAX_EVENTS = 20
@@ -165,6 +166,8 @@ def serve(database: Database) -> Iterator[Live]:
     with TestClient(app) as client:
         client.portal.call(create_tables)  # type: ignore[union-attr]
         yield Live(app=app, client=client)
+        # Issue 12: what routing left holds every invariant (tests/live/invariants.py).
+        client.portal.call(check_app, app.state.guichet)  # type: ignore[union-attr]
 
 
 def until_closed(ws: WebSocketTestSession, *, limit: int = 200) -> int:
