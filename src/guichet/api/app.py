@@ -19,6 +19,7 @@ from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
 from guichet.live import LiveRegistry
 from guichet.live.snapshot import live_snapshot
+from guichet.persistence import ownership
 from guichet.persistence.db import create_engine, read_session_factory, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
@@ -30,14 +31,16 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the Guichet ASGI application for ``settings``."""
-    engine = create_engine(settings.effective_database_url, search_path=settings.database_schema)
+    url, schema = settings.effective_database_url, settings.database_schema
+    engine = create_engine(url, search_path=schema)
     state = AppState(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         read_sessions=read_session_factory(engine),
         passwords=Passwords(
-            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
         ),
         bus=EventBus(
             max_queue_events=settings.event_queue_max_events,
@@ -56,6 +59,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # One routing process per database (issue 12 finding 14): refused before routing.
+        owner = await ownership.acquire(url, search_path=schema)
         await export_runner.startup()
         yield
         await export_runner.stop()
@@ -63,6 +68,8 @@ def create_app(settings: Settings) -> FastAPI:
             await state.live.stop()
         state.bus.shutdown()
         await engine.dispose()
+        state.passwords.close()
+        await owner.release()
 
     app = FastAPI(
         title="Guichet",

@@ -21,6 +21,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_memory_sqlite(url: str) -> bool:
+    """True for an in-memory SQLite database (no file: one connection, no pool to size)."""
+    parsed = make_url(url)
+    return is_sqlite(url) and parsed.database in (None, "", ":memory:")
+
+
 def create_engine(url: str, *, search_path: str | None = None) -> AsyncEngine:
     """Build an async engine; SQLite gets foreign keys, WAL and up-front write locks.
 
