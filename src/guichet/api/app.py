@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
-from guichet.api import problems, ws
+from guichet.api import problems, unavailable, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
 from guichet.api.routes import analytics as analytics_routes
@@ -20,7 +20,7 @@ from guichet.config import Settings
 from guichet.live import LiveRegistry
 from guichet.live.snapshot import live_snapshot
 from guichet.persistence import ownership
-from guichet.persistence.db import create_engine, read_session_factory, session_factory
+from guichet.persistence.db import PoolLimits, create_engine, read_session_factory, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
@@ -32,7 +32,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings) -> FastAPI:
     """Build the Guichet ASGI application for ``settings``."""
     url, schema = settings.effective_database_url, settings.database_schema
-    engine = create_engine(url, search_path=schema)
+    engine = create_engine(url, search_path=schema, pool=PoolLimits.from_settings(settings))
     state = AppState(
         settings=settings,
         engine=engine,
@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         passwords=Passwords(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
+            threads=settings.argon2_threads,
         ),
         bus=EventBus(
             max_queue_events=settings.event_queue_max_events,
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.guichet = state
     app.state.export_runner = export_runner
     problems.install(app)
+    unavailable.install(app)
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:
