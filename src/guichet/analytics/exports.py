@@ -47,9 +47,9 @@ from guichet.persistence.models import (
 
 AI = AnalyticsInteraction
 AS = AnalyticsAgentState
-#: Rows per keyset page: reading and decoding one page is a stretch of the event loop, so
-#: pages stay small (1,000 rows: a few milliseconds).
-PAGE = 1000
+#: Rows per keyset page. Reading and decoding one page is one stretch of the event loop (tens
+#: of milliseconds); smaller pages would cost more scans (docs/performance.md).
+PAGE = 2000
 #: Rows streamed between two turns given to the event loop.
 SLICE = 200
 Row = dict[str, Any]
