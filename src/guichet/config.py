@@ -35,11 +35,21 @@ class Settings(BaseSettings):
     # argon2id cost; tests lower these to keep the suite fast.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    # Worker threads that hash and verify passwords off the event loop (each running hash holds
+    # argon2_memory_kib of memory); more than the cores would not go faster.
+    argon2_threads: int = Field(default=2, ge=1, le=64)
     # Login throttling (per process): failed attempts allowed per account (the e-mail, known or
     # not) and per client address within the sliding window, before answers turn to 429.
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_s: float = Field(default=900.0, gt=0)
+    # Database connection pool (docs/operations.md): connections kept open, extra ones opened
+    # under load (closed again when handed back), and how long a request waits for one before
+    # it is answered 503 with Retry-After. Each organization's routing loop holds one pool
+    # connection for as long as it runs.
+    db_pool_size: int = Field(default=20, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout_s: float = Field(default=5.0, gt=0, le=300)
     host: str = "127.0.0.1"
     port: int = 8000
     auto_migrate: bool = True

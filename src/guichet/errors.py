@@ -84,12 +84,16 @@ class Forbidden(GuichetError):
 
 
 class Unavailable(GuichetError):
-    """The server cannot take this request now; retry after ``retry_after_s`` (HTTP 503)."""
+    """The server cannot take the request now; nothing was done, retry after ``retry_after``
+    seconds (HTTP 503 with a ``Retry-After`` header)."""
 
     status = 503
     title = "Service unavailable"
     default_code = "unavailable"
-    retry_after_s = 1
+
+    def __init__(self, detail: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = max(1, int(retry_after))
 
 
 def invalid(field: str, message: str, rule: str | None = None, code: str = "invalid") -> Invalid:

@@ -6,8 +6,15 @@ younger than the window, further attempts are refused with a ``Retry-After`` unt
 of them leaves the window; a refused attempt does not count (it would only push the end of the
 wait further). A successful login clears its account's count, not its address's.
 
-Callers check, verify the password and record the outcome with no ``await`` in between, so
-that parallel attempts cannot all pass the check before the first failures are counted.
+Passwords are verified in a worker thread (``Passwords.verify_async``), so a login awaits
+between its check and its outcome. To keep parallel attempts from all passing the check before
+the first failures are counted, an attempt takes a place first (:meth:`LoginThrottle.begin`):
+an attempt under way counts against both limits like a failure until its outcome is known,
+and an attempt that finds no place left *waits* for one (it is refused only when the failures
+themselves reach the limit). So at most ``max`` passwords per account (and per address) are
+ever tried within the window, each failure is counted once, and many good logins at once from
+one address (an office behind one NAT at shift start) are queued, never refused. The answers
+stay the same whether or not the account exists.
 
 The state is per process: several server processes each keep their own counts, and a restart
 forgets them. Memory is bounded: each key keeps at most ``max`` timestamps, keys whose newest
@@ -17,10 +24,12 @@ is dropped first.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from guichet.errors import GuichetError
@@ -77,6 +86,11 @@ class _Failures:
             return 0.0
         return stamps[-self.limit] + self.window_s - now
 
+    def recent(self, key: str) -> int:
+        """How many failures of ``key`` are in the window (after a ``wait_s`` of it)."""
+        stamps = self._by_key.get(key)
+        return 0 if stamps is None else len(stamps)
+
     def add(self, key: str, now: float) -> None:
         stamps = self._by_key.pop(key, None) or deque()
         stamps.append(now)
@@ -108,6 +122,11 @@ class LoginThrottle:
         self.clock = clock
         self._accounts = _Failures(limit=max_per_account, window_s=window_s, max_keys=max_keys)
         self._addresses = _Failures(limit=max_per_address, window_s=window_s, max_keys=max_keys)
+        # Attempts under way (begun, outcome not known yet) per account and per address.
+        self._pending_accounts: Counter[str] = Counter()
+        self._pending_addresses: Counter[str] = Counter()
+        # Set (and replaced) whenever an attempt under way ends: waiters look again.
+        self._ended: asyncio.Event | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginThrottle:
@@ -135,6 +154,48 @@ class LoginThrottle:
         if wait > 0:
             raise LoginThrottled(max(1, math.ceil(wait)))
 
+    async def begin(self, *, email: str, address: str) -> LoginAttempt:
+        """Take a place for one password check; raise ``LoginThrottled`` when over the limit.
+
+        Waits while the attempts under way fill what the failures leave of a limit; the
+        returned attempt must end with ``failed()`` or ``succeeded()`` (an attempt left
+        without an outcome, a cancelled request for instance, gives its place back uncounted:
+        nobody learnt whether its password was right).
+        """
+        account = self.account_key(email)
+        while True:
+            self.check(email=email, address=address)  # sweeps and trims both keys
+            if (
+                self._accounts.recent(account) + self._pending_accounts[account]
+                < self._accounts.limit
+                and self._addresses.recent(address) + self._pending_addresses[address]
+                < self._addresses.limit
+            ):
+                break
+            if self._ended is None:
+                self._ended = asyncio.Event()
+            await self._ended.wait()
+        self._pending_accounts[account] += 1
+        self._pending_addresses[address] += 1
+        return LoginAttempt(self, email=email, address=address)
+
+    def _end(self, *, email: str, address: str) -> None:
+        """An attempt under way ended: free its place and wake the waiters."""
+        for pending, key in (
+            (self._pending_accounts, self.account_key(email)),
+            (self._pending_addresses, address),
+        ):
+            pending[key] -= 1
+            if pending[key] <= 0:
+                del pending[key]
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended.set()
+
+    def pending(self) -> int:
+        """How many attempts are under way (to check none is left behind)."""
+        return sum(self._pending_accounts.values())
+
     def failed(self, *, email: str, address: str) -> None:
         """Count a wrong password (or unknown account) against both the account and the address."""
         now = self.clock()
@@ -152,3 +213,45 @@ class LoginThrottle:
     def tracked(self) -> tuple[int, int]:
         """How many accounts and addresses hold failures (to check memory stays bounded)."""
         return len(self._accounts), len(self._addresses)
+
+
+class LoginAttempt:
+    """One password check under way (:meth:`LoginThrottle.begin`); ends exactly once."""
+
+    def __init__(self, throttle: LoginThrottle, *, email: str, address: str) -> None:
+        self._throttle = throttle
+        self._email = email
+        self._address = address
+        self._open = True
+
+    def _close(self) -> bool:
+        if not self._open:
+            return False
+        self._open = False
+        self._throttle._end(email=self._email, address=self._address)
+        return True
+
+    def failed(self) -> None:
+        """The password was wrong (or the account unknown): one failure for both keys."""
+        if self._close():
+            self._throttle.failed(email=self._email, address=self._address)
+
+    def succeeded(self) -> None:
+        """The password was right: the account starts afresh."""
+        if self._close():
+            self._throttle.succeeded(email=self._email)
+
+    def abandon(self) -> None:
+        """No outcome (the check was cancelled or broke): the place is given back, uncounted."""
+        self._close()
+
+    def __enter__(self) -> LoginAttempt:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        self.abandon()

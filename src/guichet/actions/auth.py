@@ -63,18 +63,22 @@ async def do_login(
 
     Throttled per account and per client ``address`` (``LoginThrottled``, 429, raised before
     any password is checked). An unknown e-mail counts like a known one and spends the same
-    argon2 work (``Passwords.verify(None, ...)``); success resets the account's count.
+    argon2 work (``Passwords.verify(None, ...)``); success resets the account's count. The
+    password is verified in a worker thread (the event loop, and so routing, goes on): the
+    attempt holds its place in the throttle meanwhile (``LoginThrottle.begin``), so parallel
+    attempts cannot slip past the limit and each failure is counted once.
     """
     throttle.check(email=email, address=address)
     user = await session.scalar(select(User).where(User.email == throttle.account_key(email)))
-    # From here to the count nothing awaits (argon2 verification is synchronous): parallel
-    # attempts cannot all pass the check before the first failures are counted.
-    throttle.check(email=email, address=address)
-    ok = passwords.verify(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
-        throttle.failed(email=email, address=address)
-        raise Unauthorized("wrong e-mail or password", code="bad_credentials")
-    throttle.succeeded(email=email)
+    # End that read before the slow part: no transaction (on SQLite the writer's lock, which
+    # the routing loop needs to commit) stays open while a thread verifies the password.
+    await session.commit()
+    with await throttle.begin(email=email, address=address) as attempt:
+        ok = await passwords.verify_async(user.password_hash if user else None, password)
+        if user is None or not ok or not user.is_active:
+            attempt.failed()
+            raise Unauthorized("wrong e-mail or password", code="bad_credentials")
+        attempt.succeeded()
     token = await _issue(session, user=user, kind=SESSION, name="login", ttl_s=ttl_s)
     await session.commit()
     return user, token
@@ -120,16 +124,16 @@ async def do_change_password(
     of the account, so a stolen session cannot guess it faster than the login form could.
     The token of this request (``token_id``) stays valid.
     """
-    # Check, verify and count with no await in between (see do_login).
-    throttle.check(email=user.email, address=address)
-    if not passwords.verify(user.password_hash, current_password):
-        throttle.failed(email=user.email, address=address)
-        raise Forbidden(
-            "the current password is wrong", field="current_password", code="wrong_password"
-        )
-    throttle.succeeded(email=user.email)
+    # The attempt holds its place in the throttle while the thread verifies (see do_login).
+    with await throttle.begin(email=user.email, address=address) as attempt:
+        if not await passwords.verify_async(user.password_hash, current_password):
+            attempt.failed()
+            raise Forbidden(
+                "the current password is wrong", field="current_password", code="wrong_password"
+            )
+        attempt.succeeded()
     new = check_new_password(current=current_password, new=new_password)
-    user.password_hash = passwords.hash(new)
+    user.password_hash = await passwords.hash_async(new)
     await revoke_all(session, user.id, except_token_id=token_id)
     await session.commit()
 

@@ -208,7 +208,7 @@ async def do_create_user(
         org_id=org_id,
         email=email_n,
         display_name=name,
-        password_hash=passwords.hash(check_password(password)) if password else None,
+        password_hash=(await passwords.hash_async(check_password(password))) if password else None,
         roles=role_list,
         department_id=dept,
         capacity=check_capacity(capacity or {}),
@@ -269,7 +269,7 @@ async def do_update_user(
         values["budget"] = check_budget(values["budget"])
     new_password = values.pop("password", None)
     if new_password is not None:
-        values["password_hash"] = passwords.hash(check_password(new_password))
+        values["password_hash"] = await passwords.hash_async(check_password(new_password))
     active_after = bool(values.get("is_active", user.is_active))
     if user.is_active and not active_after:
         await check_user_free(session, org_id=user.org_id, user_id=user.id)
@@ -302,5 +302,5 @@ async def do_set_password(
     session: AsyncSession, *, passwords: Passwords, user: User, password: str
 ) -> None:
     """Replace a user's password."""
-    user.password_hash = passwords.hash(check_password(password))
+    user.password_hash = await passwords.hash_async(check_password(password))
     await session.commit()

@@ -5,7 +5,9 @@ into it first: :func:`prepare`), limited to what the caller's statistics scope l
 (R-A-2, R-A-6: the conversation filter as a subquery on interaction ids; for agent-state rows
 the agents the scope reaches) and to the R-AN-5 filters. Rows come in keyset pages, each read
 in a short session of its own, so memory stays flat at a million rows and no transaction is
-held open while a client downloads.
+held open while a client downloads. Every :data:`SLICE` rows the stream gives the event loop a
+turn (routing and sockets share it; issue 12 finding 11): a page is not turned into records,
+and those into CSV, in one stretch.
 
 Kinds: ``interactions`` (one row per interaction), ``agent_states`` (one row per agent state
 change, R-AN-8) and one per dashboard (``callers_in_queue``, ``agent_performance``,
@@ -15,6 +17,7 @@ row per line of the dashboard). Columns: docs/api/exports.md.
 
 from __future__ import annotations
 
+import asyncio
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,8 +47,11 @@ from guichet.persistence.models import (
 
 AI = AnalyticsInteraction
 AS = AnalyticsAgentState
-#: Rows per keyset page.
+#: Rows per keyset page. Reading and decoding one page is one stretch of the event loop (tens
+#: of milliseconds); smaller pages would cost more scans (docs/performance.md).
 PAGE = 2000
+#: Rows streamed between two turns given to the event loop.
+SLICE = 200
 Row = dict[str, Any]
 #: A record of an export: a row by column name, or its values in column order.
 Record = Row | list[Any]
@@ -325,7 +331,9 @@ async def interaction_rows(
         async with sessions() as s:
             batch: list[Any] = list((await s.execute(stmt)).all())
             tags = await _tags(s, [r[0] for r in batch]) if batch else {}
-        for r in batch:
+        for n, r in enumerate(batch, 1):
+            if n % SLICE == 0:
+                await asyncio.sleep(0)
             (iid, channel, qid, sid, aid, fid, arrived, queued, answered, abandoned, ended) = r[:11]
             wait, talk, hold, wrap, first_response = r[11:16]
             yield [
@@ -375,7 +383,9 @@ async def agent_state_rows(
         stmt = stmt.order_by(AS.start_ts, AS.event_id).limit(page)
         async with sessions() as s:
             batch = list(await s.scalars(stmt))
-        for r in batch:
+        for n, r in enumerate(batch, 1):
+            if n % SLICE == 0:
+                await asyncio.sleep(0)
             yield {
                 "event_id": r.event_id,
                 "agent_id": r.agent_id,
@@ -573,7 +583,9 @@ def _dashboard_rows(build: Build) -> Callable[[Sessions, Request], AsyncIterator
     async def rows(sessions: Sessions, req: Request) -> AsyncIterator[Row]:
         async with sessions() as s:
             out = await build(s, req)
-        for row in out:
+        for n, row in enumerate(out, 1):
+            if n % SLICE == 0:
+                await asyncio.sleep(0)
             yield row
 
     return rows

@@ -21,6 +21,8 @@ only picked up by :func:`rebuild`. A catch-up with nothing past the cursor write
 SQLite has one writer, so there rows cannot commit late.
 
 Memory stays flat: one batch of rows, and the events of the interactions it touches, at a time.
+The event loop is not held for a whole batch (routing and sockets share it): decoding, folding
+and writing give it a turn every :data:`SLICE` rows or interactions (issue 12 finding 11).
 A per-organization :class:`asyncio.Lock` keeps concurrent requests of this process from
 folding the same rows twice; across processes, the cursor row is locked ``FOR UPDATE`` on
 PostgreSQL (SQLite's writer lock does the same).
@@ -59,6 +61,8 @@ BATCH = 20_000
 LOOKBACK = 2_000
 #: Ids per ``IN (...)`` list (well under SQLite's bound on bound parameters).
 CHUNK = 900
+#: Rows (or interactions) handled between two turns given to the event loop.
+SLICE = 100
 
 _STATE_CHANGED = "agent.state_changed"
 _LOCKS: dict[int, asyncio.Lock] = {}
@@ -95,6 +99,19 @@ def _lock(org_id: int) -> asyncio.Lock:
 def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
     for i in range(0, len(values), CHUNK):
         yield list(values[i : i + CHUNK])
+
+
+async def _turn(done: int) -> None:
+    """Give the event loop a turn every :data:`SLICE` items (``done`` counts them)."""
+    if done % SLICE == 0:
+        await asyncio.sleep(0)
+
+
+async def _insert(conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` in slices, with a turn for the event loop between two."""
+    for start in range(0, len(rows), SLICE):
+        await conn.execute(insert(table), rows[start : start + SLICE])
+        await asyncio.sleep(0)
 
 
 def _as_dict(fact: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -173,7 +190,8 @@ async def _events_of(
         rows = await session.execute(
             select(*_COLUMNS).where(InteractionEvent.interaction_id.in_(chunk))
         )
-        for row in rows:
+        for n, row in enumerate(rows, 1):
+            await _turn(n)
             if row[0] > up_to or row[1] != org_id:
                 continue
             log = _log_row(row)
@@ -206,7 +224,8 @@ async def _project_interactions(
         events[iid] = rows + events[iid]
     facts: list[dict[str, Any]] = []
     segments: list[dict[str, Any]] = []
-    for iid in ids:
+    for n, iid in enumerate(ids, 1):
+        await _turn(n)
         folded = folds.fold_interaction(events.get(iid, []))
         if folded is None:
             continue  # no arrival (yet): no row
@@ -218,10 +237,8 @@ async def _project_interactions(
     for chunk in _chunks(ids):
         await conn.execute(delete(_SEG).where(_SEG.c.interaction_id.in_(chunk)))
         await conn.execute(delete(_INT).where(_INT.c.interaction_id.in_(chunk)))
-    if facts:
-        await conn.execute(insert(_INT), facts)
-    if segments:
-        await conn.execute(insert(_SEG), segments)
+    await _insert(conn, _INT, facts)
+    await _insert(conn, _SEG, segments)
 
 
 async def _project_states(
@@ -243,8 +260,7 @@ async def _project_states(
     conn = await session.connection()
     for chunk in _chunks(ids):
         await conn.execute(delete(table).where(table.c.event_id.in_(chunk)))
-    if states:
-        await conn.execute(insert(table), [_as_dict(s, _A_FIELDS) for s in states])
+    await _insert(conn, table, [_as_dict(s, _A_FIELDS) for s in states])
     first: dict[int, AgentStateFact] = {}
     newest: dict[int, int] = {}
     for s in sorted(states, key=lambda s: s.event_id):
@@ -277,13 +293,20 @@ async def _batch(
     session: AsyncSession, org_id: int, from_id: int, last: dict[int, int]
 ) -> list[int]:
     """Fold one batch of the log after ``from_id``; the ids read, in order."""
-    result = await session.execute(
+    # Streamed in partitions: decoding 20,000 rows at once is a long stretch of the loop.
+    result = await session.stream(
         select(*_COLUMNS)
         .where(InteractionEvent.org_id == org_id, InteractionEvent.id > from_id)
         .order_by(InteractionEvent.id)
         .limit(BATCH)
+        .execution_options(yield_per=SLICE * 10)
     )
-    rows = [_log_row(r) for r in result]
+    rows = []
+    async for part in result.partitions():
+        for n, r in enumerate(part, 1):
+            await _turn(n)
+            rows.append(_log_row(r))
+        await asyncio.sleep(0)
     await _project_interactions(session, org_id, rows, from_id)
     await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED], last)
     return [r.id for r in rows]

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
-from guichet.api import problems, ws
+from guichet.api import problems, unavailable, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
 from guichet.api.routes import analytics as analytics_routes
@@ -20,7 +20,8 @@ from guichet.api.routes.health import router as health_router
 from guichet.config import Settings
 from guichet.live import LiveRegistry
 from guichet.live.snapshot import live_snapshot
-from guichet.persistence.db import create_engine, read_session_factory, session_factory
+from guichet.persistence import ownership
+from guichet.persistence.db import PoolLimits, create_engine, read_session_factory, session_factory
 from guichet.realtime import EventBus, default_snapshot
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
@@ -31,14 +32,17 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the Guichet ASGI application for ``settings``."""
-    engine = create_engine(settings.effective_database_url, search_path=settings.database_schema)
+    url, schema = settings.effective_database_url, settings.database_schema
+    engine = create_engine(url, search_path=schema, pool=PoolLimits.from_settings(settings))
     state = AppState(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         read_sessions=read_session_factory(engine),
         passwords=Passwords(
-            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            threads=settings.argon2_threads,
         ),
         bus=EventBus(
             max_queue_events=settings.event_queue_max_events,
@@ -65,6 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # One routing process per database (issue 12 finding 14): refused before routing.
+        owner = await ownership.acquire(url, search_path=schema)
         await export_runner.startup()
         # Recovery before the server answers: every organization with live work gets its
         # routing loop now, so timers fire without waiting for a request.
@@ -76,6 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
             await state.live.stop()
         state.bus.shutdown()
         await engine.dispose()
+        state.passwords.close()
+        await owner.release()
 
     app = FastAPI(
         title="Guichet",
@@ -89,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.guichet = state
     app.state.export_runner = export_runner
     problems.install(app)
+    unavailable.install(app)
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:

@@ -45,13 +45,26 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Apply pending migrations, then serve the API and web UI."""
+    """Apply pending migrations, then serve the API and web UI.
+
+    Refused (exit code 1) when another server already routes the same database: one routing
+    process per database (a PostgreSQL advisory lock, or a lock file beside the SQLite file).
+    """
     import uvicorn
 
     from guichet.api import create_app
     from guichet.persistence.migrate import upgrade
+    from guichet.persistence.ownership import OwnershipRefused, probe
 
     settings = load_settings()
+    # Asked before migrating, for a clear message; the server takes the lock itself at start-up
+    # (the app's lifespan) and keeps it while it runs, so a race between two starts still ends
+    # with one of them refused.
+    try:
+        asyncio.run(probe(settings.effective_database_url, search_path=settings.database_schema))
+    except OwnershipRefused as exc:
+        console.print(f"[red]Not starting:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
     if settings.auto_migrate:
         asyncio.run(upgrade(settings.effective_database_url, search_path=settings.database_schema))
     uvicorn.run(

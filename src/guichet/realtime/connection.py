@@ -2,8 +2,11 @@
 
 Three activities share the socket: a receive loop answering client frames, a heartbeat that
 also re-checks the session, and a pusher that forwards the current queue's events as they are
-published. The connection knows nothing of authentication or storage: the endpoint hands it
-the caller's ids and two callbacks.
+published. The first heartbeat comes at a random moment of the second half of the first
+period, then one every period: sockets opened together (every agent reconnecting after a
+restart) spread their session re-checks over half a period instead of all querying the
+database in the same second (issue 12 finding 13). The connection knows nothing of
+authentication or storage: the endpoint hands it the caller's ids and two callbacks.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +34,8 @@ __all__ = ["Connection", "SessionEnded", "Stop"]
 # How long the pusher waits on the queue before looking again (it wakes on every publish).
 PUSH_WAIT_S = 60.0
 CLOSE_INTERNAL = 1011
+#: The first heartbeat comes after this fraction of the period, drawn per socket.
+FIRST_BEAT = (0.5, 1.0)
 
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 StillAllowed = Callable[[], Awaitable[bool]]
@@ -48,6 +54,7 @@ class Connection:
         snapshot: Snapshot,
         still_allowed: StillAllowed,
         heartbeat_s: float,
+        first_beat_s: float | None = None,
     ) -> None:
         self.ws = websocket
         self.bus = bus
@@ -56,6 +63,10 @@ class Connection:
         self.snapshot = snapshot
         self.still_allowed = still_allowed
         self.heartbeat_s = heartbeat_s
+        #: When the first heartbeat (and session re-check) comes; never later than one period.
+        self.first_beat_s = (
+            heartbeat_s * random.uniform(*FIRST_BEAT) if first_beat_s is None else first_beat_s
+        )
         self.queue_id: str | None = None
         self.pushed = 0  # the last event id sent on the current queue
         self.pusher: asyncio.Task[None] | None = None
@@ -130,8 +141,10 @@ class Connection:
                 await frames.handle(self, text)
 
     async def _heartbeat_loop(self) -> None:
+        wait = self.first_beat_s
         while True:
-            await asyncio.sleep(self.heartbeat_s)
+            await asyncio.sleep(wait)
+            wait = self.heartbeat_s
             # A deactivated user or an ended session loses the socket at the next beat.
             try:
                 allowed = await self.still_allowed()
