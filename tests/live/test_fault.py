@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from guichet.persistence.db import create_engine, session_factory
 from guichet.persistence.models import AgentPresence, Assignment, Interaction, Offer
 from tests.conftest import Database
+from tests.live.invariants import check_invariants, report
 from tests.live.test_recovery_process import call, login, seed, server
 
 OFFER_TIMEOUT_S = 5
@@ -163,8 +164,11 @@ async def test_kill_during_a_burst_leaves_every_interaction_legal(
         engine = create_engine(database.url, search_path=database.schema)
         async with session_factory(engine)() as s:
             found = await _violations(s)
+        # Then every invariant of the checker run after each live test (tests/live/invariants).
+        violations = await check_invariants(engine, now=time.time(), grace_s=1.0)
         await engine.dispose()
         assert ok, found
+        assert not violations, report(violations)
 
 
 LEGAL = {"new", "unrouted", "in_flow", "waiting", "offered", "assigned", "paused", "callback"}

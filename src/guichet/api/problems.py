@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from guichet.errors import FieldProblem, GuichetError, Unavailable
+from guichet.errors import FieldProblem, GuichetError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -102,8 +102,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GuichetError)
     async def _guichet_error(request: Request, exc: GuichetError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if isinstance(exc, Unavailable):
-            headers = {"Retry-After": str(exc.retry_after_s)}
         return problem_response(
             request,
             status=exc.status,
