@@ -21,6 +21,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -74,6 +75,7 @@ class Finding:
     message: str
     curl: str
     response: str
+    server_log: str = ""
     count: int = 1
 
     def line(self) -> str:
@@ -81,6 +83,7 @@ class Finding:
             f"{self.operation} -> {self.status} [{self.check}] {self.title}: "
             f"{self.message[:300]} (x{self.count})\n    {self.curl[:600]}\n"
             f"    answer: {self.response[:400]}"
+            + (f"\n    server: {self.server_log[-800:]}" if self.server_log else "")
         )
 
 
@@ -97,6 +100,18 @@ class Fuzzing:
     repair: Callable[[], dict[str, str]]
     positive_examples: int
     negative_examples: int
+    log: Path | None = None
+    log_offset: int = 0
+
+    def new_log(self) -> str:
+        """What the server logged since the last call: the traceback of a 5xx."""
+        if self.log is None or not self.log.exists():
+            return ""
+        with self.log.open("rb") as f:
+            f.seek(self.log_offset)
+            text = f.read().decode(errors="replace")
+            self.log_offset = f.tell()
+        return text
 
 
 @dataclass
@@ -112,6 +127,7 @@ class Outcome:
     excluded: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     foreign_probes: int = 0
+    ids_checked: int = 0
 
     @property
     def cases(self) -> int:
@@ -132,7 +148,9 @@ class Outcome:
         return (
             f"schemathesis {schemathesis.__version__} as {who}: {self.operations} operations, "
             f"{self.cases} cases ({self.positive} positive, {self.negative} negative), "
-            f"{len(self.excluded)} excluded, {self.repairs} repairs, {self.seconds:.0f} s; "
+            f"{self.foreign_probes} with a rival id in the path, {self.ids_checked} ids in answers "
+            f"checked, {len(self.excluded)} excluded, "
+            f"{self.repairs} repairs, {self.seconds:.0f} s; "
             f"distinct failures: {found}"
         )
 
@@ -141,8 +159,10 @@ def _param_kind(name: str) -> str:
     return PARAM_KINDS.get(name) or key_kind(name, ANY) or ANY
 
 
-def _json(response: requests.Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
+def _json(response: schemathesis.Response) -> Any:
+    """The decoded JSON of an answer (``application/json`` or ``+json``), or None."""
+    types = response.headers.get("content-type", [])
+    if not any("json" in t for t in types):
         return None
     try:
         return response.json()
@@ -262,6 +282,7 @@ def _send(
         return
     status = response.status_code
     curl = _curl(case, fz)
+    logged = fz.new_log()
     try:
         case.validate_response(
             response, checks=CHECKS, headers=fz.headers, transport_kwargs={"base_url": fz.base}
@@ -278,12 +299,14 @@ def _send(
                     failure.message,
                     curl,
                     response.text[:1000],
+                    _traceback(logged) if status >= 500 else "",
                 )
             )
     body = _json(response)
     if body is not None:
         context = path_kind(op.path)
         for found in walk_ids(body, context):
+            out.ids_checked += 1
             if fz.rival.holds(found):
                 out.record(
                     Finding(
@@ -307,6 +330,16 @@ def _send(
         mend()
 
 
+def _traceback(log: str) -> str:
+    """The last traceback in ``log``, without the frames of installed packages."""
+    start = log.rfind("Traceback (most recent call last)")
+    if start < 0:
+        return ""
+    lines = log[start:].splitlines()
+    kept = [line for line in lines if "site-packages" not in line and not line.startswith("INFO")]
+    return "\n".join(kept[-40:])
+
+
 def _check_name(failure: Failure) -> str:
     names = {
         "ServerError": "not_a_server_error",
@@ -321,7 +354,8 @@ def _check_name(failure: Failure) -> str:
 
 def _curl(case: Case, fz: Fuzzing) -> str:
     try:
-        return case.as_curl_command(headers={"Authorization": "Bearer $TOKEN"}, base_url=fz.base)
+        curl = case.as_curl_command(base_url=fz.base)
+        return curl.replace("curl ", 'curl -H "Authorization: Bearer $TOKEN" ', 1)
     except Exception as exc:  # a malformed case can make curl generation fail too
         return f"(no curl: {exc})"
 

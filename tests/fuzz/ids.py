@@ -51,6 +51,7 @@ KEY_KINDS: dict[str, str] = {
     "rule": "targeting_rules",
     "targeting_rule": "targeting_rules",
     "evaluation": "evaluations",
+    "member": "users",
 }
 
 # A key holding objects (or a list of ids) of one table.
@@ -121,22 +122,38 @@ PATH_KINDS: dict[str, str] = {
     "contacts": "contacts",
     "export-jobs": "export_jobs",
     "tokens": "tokens",
+    "agents": "users",
+    "offers": "interactions",
 }
+# Sub-collections with objects of their own; any other part after a path parameter (``/tags``,
+# ``/end``, ``/members``, ``/access``...) acts on, and answers with, the parent object.
+OWN_SUBCOLLECTIONS = frozenset({"messages", "evaluations", "descendants", "interactions"})
 
 # Keys whose content is the caller's own free-form data, never ids of the server.
 # (a flow's graph names its own node ids; its queues are checked when the flow is saved)
 FREE_FORM = frozenset({"attributes", "criteria", "capacity", "graph"})
-# Keys that hold another object's id while their name says nothing: the object itself.
-SELF_KEYS = frozenset({"id", "parent_id", "next_before_id", "before_id"})
+# ``id``, and ``<base>_id(s)`` whose base relates the object to others of its own table.
+SELF_KEYS = frozenset({"id"})
+RELATIVE_BASES = frozenset(
+    {"parent", "child", "ancestor", "descendant", "qualifying", "next_before", "before"}
+)
+# Objects that say their own table: ``{"kind": "user", "id": 8}`` (access-rights targets).
+KIND_VALUES = {"user": "users", "department": "departments", "group": "groups"}
 _ID_KEY = re.compile(r"^(?P<base>.+?)_ids?$")
 
 
 def path_kind(path: str) -> str:
-    """The kind of the objects ``path`` (an OpenAPI path template) answers with."""
-    parts = [p for p in path.split("/") if p and not p.startswith("{")]
-    for part in reversed(parts):
-        if part in PATH_KINDS:
-            return PATH_KINDS[part]
+    """The kind of the objects ``path`` (a template or a concrete path) answers with."""
+    parts = [p for p in path.split("/") if p]
+    params = [p.startswith("{") or p.isdigit() for p in parts]  # templates or concrete paths
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
+        if params[i] or part not in PATH_KINDS:
+            continue
+        after_param = i > 0 and params[i - 1]
+        if after_param and part not in OWN_SUBCOLLECTIONS:
+            continue
+        return PATH_KINDS[part]
     return ANY
 
 
@@ -148,6 +165,8 @@ def key_kind(key: str, context: str) -> str | None:
     if match is None:
         return None
     base = match.group("base")
+    if base in RELATIVE_BASES:
+        return context
     if base in KEY_KINDS:
         return KEY_KINDS[base]
     # wrap_interaction_id, current_queue_id, ...: the last word names the table
@@ -183,6 +202,9 @@ def walk_ids(body: Any, context: str, where: str = "$") -> Iterator[FoundId]:
         return
     if not isinstance(body, dict):
         return
+    own_kind = body.get("kind")
+    if isinstance(own_kind, str) and own_kind in KIND_VALUES:
+        context = KIND_VALUES[own_kind]
     for key, value in body.items():
         key = str(key)
         if key in FREE_FORM:

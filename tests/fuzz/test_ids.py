@@ -27,7 +27,23 @@ def test_ids_are_typed_by_key_collection_and_path() -> None:
         ("$.mystery.id", ANY, 1),
     }
     assert path_kind("/api/v1/queues/{queue_id}/members") == "queues"
+    assert path_kind("/api/v1/interactions/{iid}/tags") == "interactions"
+    assert path_kind("/api/v1/interactions/12/tags") == "interactions"
     assert path_kind("/api/v1/interactions/{iid}/messages") == "messages"
+    assert path_kind("/api/v1/skills/{skill_id}/descendants") == "skills"
+    assert path_kind("/api/v1/agent/offers/{iid}/accept") == "interactions"
+    assert path_kind("/api/v1/me/tokens") == "tokens"
+    through = {"roles": [{"id": 3, "through": [{"kind": "user", "id": 8}]}]}
+    assert {(f.kind, f.value) for f in walk_ids(through, "users")} == {
+        ("access_roles", 3),
+        ("users", 8),
+    }
+    tree = {"skill_id": 1, "descendant_ids": [2], "parent_id": 4}
+    assert {(f.kind, f.value) for f in walk_ids(tree, "skills")} == {
+        ("skills", 1),
+        ("skills", 2),
+        ("skills", 4),
+    }
 
 
 def test_a_rival_id_is_found_only_in_its_own_table_unless_the_table_is_unknown() -> None:

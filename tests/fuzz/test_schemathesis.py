@@ -35,8 +35,8 @@ from tests.fuzz.world import (
     server_env,
 )
 
-FUZZ_POSITIVE = int(os.environ.get("GUICHET_FUZZ_POSITIVE", "12"))
-FUZZ_NEGATIVE = int(os.environ.get("GUICHET_FUZZ_NEGATIVE", "6"))
+FUZZ_POSITIVE = int(os.environ.get("GUICHET_FUZZ_POSITIVE", "18"))
+FUZZ_NEGATIVE = int(os.environ.get("GUICHET_FUZZ_NEGATIVE", "9"))
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,8 @@ pytestmark = pytest.mark.slow
 def test_schemathesis_finds_no_failure(database: Database, tmp_path: Path, role: str) -> None:
     env = server_env(database, tmp_path)
     cli(env, "demo")
-    with serve(env, tmp_path / "server.log") as base, httpx.Client(base_url=base, timeout=30) as c:
+    log = tmp_path / "server.log"
+    with serve(env, log) as base, httpx.Client(base_url=base, timeout=30) as c:
         rival = seed_rival(c, env)
         own, users = seed_own(c)
         email = ADMIN_EMAIL if role == "administrator" else AGENT_EMAIL
@@ -66,6 +67,8 @@ def test_schemathesis_finds_no_failure(database: Database, tmp_path: Path, role:
             repair=repair,
             positive_examples=FUZZ_POSITIVE,
             negative_examples=FUZZ_NEGATIVE,
+            log=log,
+            log_offset=log.stat().st_size,
         )
         out = fuzzer.run(fz, f"{base}/api/openapi.json")
     who = f"{role} on {database.backend}"
@@ -75,5 +78,5 @@ def test_schemathesis_finds_no_failure(database: Database, tmp_path: Path, role:
         Path(report_dir).mkdir(parents=True, exist_ok=True)
         name = f"{database.backend}-{role}.json"
         (Path(report_dir) / name).write_text(fuzzer.dump(out, who))
-    assert out.operations >= 100, out.summary(who)
+    assert out.operations >= 100 and out.ids_checked >= 1000, out.summary(who)
     assert not out.findings, out.summary(who) + "\n" + fuzzer.report(out)
