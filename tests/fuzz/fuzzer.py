@@ -7,16 +7,20 @@ Each case is sent over real HTTP and checked three ways:
    OpenAPI document says for its status;
 3. no id of the rival organization anywhere in the answer (``tests/fuzz/ids.py``).
 
-Hypothesis generates the data (a fixed seed per operation; no shrinking: every case that fails
-is recorded and the run goes on, so one run lists every failure it found). Path ids are drawn
-half the time from the fuzzed organization's own objects (so the cases reach the code behind
-the 404), a fifth of the time from the rival's (which must answer 404), else as generated.
+First come schemathesis's coverage cases (each parameter and body field at its boundaries and
+just past them, valid and invalid; an internal API of schemathesis 4, hence the pin), then
+Hypothesis generates positive and negative data (a fixed seed per operation; no shrinking:
+every case that fails is recorded and the run goes on, so one run lists every failure found).
+Path ids are drawn half the time from the fuzzed organization's own objects (so the cases
+reach the code behind the 404), a fifth of the time from the rival's (which must answer 404),
+else as generated.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import random
 import time
 import zlib
 from collections.abc import Callable
@@ -32,6 +36,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import NO_FEEDBACK
+from schemathesis.generation.overrides import Override
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -100,6 +107,7 @@ class Fuzzing:
     repair: Callable[[], dict[str, str]]
     positive_examples: int
     negative_examples: int
+    coverage_cases: int
     log: Path | None = None
     log_offset: int = 0
 
@@ -121,6 +129,7 @@ class Outcome:
     operations: int = 0
     positive: int = 0
     negative: int = 0
+    coverage: int = 0
     repairs: int = 0
     seconds: float = 0.0
     findings: dict[tuple[str, str, int | None, str], Finding] = field(default_factory=dict)
@@ -131,7 +140,7 @@ class Outcome:
 
     @property
     def cases(self) -> int:
-        return self.positive + self.negative
+        return self.positive + self.negative + self.coverage
 
     def record(self, finding: Finding) -> None:
         key = (finding.operation, finding.check, finding.status, finding.title)
@@ -147,7 +156,8 @@ class Outcome:
         found = ", ".join(f"{n} {c}" for c, n in sorted(checks.items())) or "none"
         return (
             f"schemathesis {schemathesis.__version__} as {who}: {self.operations} operations, "
-            f"{self.cases} cases ({self.positive} positive, {self.negative} negative), "
+            f"{self.cases} cases ({self.coverage} coverage, {self.positive} positive, "
+            f"{self.negative} negative), "
             f"{self.foreign_probes} with a rival id in the path, {self.ids_checked} ids in answers "
             f"checked, {len(self.excluded)} excluded, "
             f"{self.repairs} repairs, {self.seconds:.0f} s; "
@@ -200,6 +210,9 @@ def run(fz: Fuzzing, schema_url: str) -> Outcome:
             continue
         out.operations += 1
         began = time.monotonic()
+        rng = random.Random(SEED + zlib.crc32(label.encode()))
+        for case in _coverage(op, fz.coverage_cases):
+            _send(fz, out, session, op, label, case, rng, None, mend, healthy)
         for mode, examples in (
             (GenerationMode.POSITIVE, fz.positive_examples),
             (GenerationMode.NEGATIVE, fz.negative_examples),
@@ -222,6 +235,27 @@ def run(fz: Fuzzing, schema_url: str) -> Outcome:
         out.timings[label] = time.monotonic() - began
     out.seconds = time.monotonic() - started
     return out
+
+
+def _coverage(op: Any, cap: int) -> list[Case]:
+    """Schemathesis's coverage cases of ``op`` (boundaries and just past them, of every
+    parameter and body field, valid and invalid), at most ``cap`` spread evenly."""
+    if cap <= 0:
+        return []
+    generator = CoverageGenerator(
+        operation=op,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=op.schema.config.generation_for(operation=op, phase="coverage"),
+        auth_storage=None,
+        override=Override(),
+        feedback=NO_FEEDBACK,
+        hooks=None,
+    )
+    cases = list(generator)
+    if len(cases) <= cap:
+        return cases
+    step = len(cases) / cap
+    return [cases[int(i * step)] for i in range(cap)]
 
 
 def _one(
@@ -249,27 +283,35 @@ def _send(
     op: Any,
     label: str,
     case: Case,
-    data: st.DataObject,
-    mode: GenerationMode,
+    data: st.DataObject | random.Random,
+    mode: GenerationMode | None,
     mend: Callable[[], None],
     healthy: Callable[[], bool],
 ) -> None:
-    """Send one case, run the checks, record what failed."""
+    """Send one case, run the checks, record what failed (mode None: a coverage case)."""
     method = op.method.upper()
+
+    def choose(options: list[int], label: str) -> int:
+        if isinstance(data, random.Random):
+            return options[data.randrange(len(options))]
+        return data.draw(st.sampled_from(options), label=label)
+
     for name, value in list((case.path_parameters or {}).items()):
         kind = _param_kind(name)
-        pick = data.draw(st.integers(0, 9), label="id source")
+        pick = choose(list(range(10)), "id source")
         own = sorted(fz.own.by_kind.get(kind, set()))
         rival = sorted(fz.rival.by_kind.get(kind, set()))
         if pick < 5 and own:
-            value = data.draw(st.sampled_from(own), label=name)
+            value = choose(own, name)
         elif pick < 7 and rival:
-            value = data.draw(st.sampled_from(rival), label=name)
+            value = choose(rival, name)
             out.foreign_probes += 1
         if kind == "users" and method in ("PATCH", "DELETE") and value in fz.protected:
             value = fz.victim  # the fuzzing users must stay usable: hurt another one
         case.path_parameters[name] = value
-    if mode is GenerationMode.POSITIVE:
+    if mode is None:
+        out.coverage += 1
+    elif mode is GenerationMode.POSITIVE:
         out.positive += 1
     else:
         out.negative += 1
@@ -283,6 +325,9 @@ def _send(
     status = response.status_code
     curl = _curl(case, fz)
     logged = fz.new_log()
+    if status >= 500:
+        time.sleep(0.5)  # the server logs the traceback after it has answered
+        logged += fz.new_log()
     try:
         case.validate_response(
             response, checks=CHECKS, headers=fz.headers, transport_kwargs={"base_url": fz.base}
