@@ -8,7 +8,7 @@ fuzzed organization's users (R-P-1: organizations see nothing of each other).
 
 Budget per operation: up to ``FUZZ_COVERAGE`` schemathesis coverage cases (boundaries), then
 ``FUZZ_POSITIVE`` + ``FUZZ_NEGATIVE`` Hypothesis cases (fewer when the operation has fewer
-distinct inputs): about 3,900 cases per run, the four runs in under ten minutes on two cores. Set
+distinct inputs): about 4,900 cases per run, the four runs in under ten minutes on two cores. Set
 ``GUICHET_FUZZ_REPORT`` to a directory to get each run's findings as JSON there.
 """
 
@@ -37,8 +37,8 @@ from tests.fuzz.world import (
 )
 
 FUZZ_COVERAGE = int(os.environ.get("GUICHET_FUZZ_COVERAGE", "25"))
-FUZZ_POSITIVE = int(os.environ.get("GUICHET_FUZZ_POSITIVE", "8"))
-FUZZ_NEGATIVE = int(os.environ.get("GUICHET_FUZZ_NEGATIVE", "4"))
+FUZZ_POSITIVE = int(os.environ.get("GUICHET_FUZZ_POSITIVE", "14"))
+FUZZ_NEGATIVE = int(os.environ.get("GUICHET_FUZZ_NEGATIVE", "7"))
 
 pytestmark = pytest.mark.slow
 
