@@ -11,6 +11,7 @@ from fastapi import APIRouter, status
 from guichet.actions import access_roles as actions
 from guichet.actions.common import get_in_org
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.access import (
     EffectiveAccessRead,
     RoleCreate,
@@ -22,7 +23,7 @@ from guichet.api.schemas.access import (
 from guichet.authz.access import AREAS
 from guichet.persistence.models import AccessRole, User
 
-router = APIRouter(tags=["access rights"])
+router = APIRouter(tags=["access rights"], responses=CLIENT_ERRORS)
 ROLES = "/access-roles"
 
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter
 
 from guichet.actions import agents_live as actions
 from guichet.api.deps import CurrentUser, SessionDep, StateDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.live import QueueLogin, StateChange
 from guichet.live import LiveRegistry
 from guichet.live.render import agent_dict, offline_agent
 from guichet.persistence.models import AgentPresence
 
-router = APIRouter(prefix="/agent", tags=["agent"])
+router = APIRouter(prefix="/agent", tags=["agent"], responses=CLIENT_ERRORS)
 
 
 def _live(state: StateDep) -> LiveRegistry:

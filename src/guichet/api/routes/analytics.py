@@ -22,11 +22,12 @@ from guichet.analytics import metrics, queries, store
 from guichet.analytics.metrics import Filters
 from guichet.analytics.period import period
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep, WriterSessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.analytics import DashboardParams, dashboard_params
 from guichet.authz.access import Subject
 from guichet.persistence.models import Organization, Queue, Skill, User
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=CLIENT_ERRORS)
 
 Params = Annotated[DashboardParams, Depends(dashboard_params)]
 _DAY = 86400.0

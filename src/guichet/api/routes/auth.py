@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from guichet.actions import auth as actions
 from guichet.api.deps import SESSION_COOKIE, CurrentUser, SessionDep, StateDep
 from guichet.api.problems import problem_response
+from guichet.api.routes.responses import CLIENT_ERRORS, PROBLEM_CONTENT
 from guichet.api.schemas.auth import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -21,9 +22,9 @@ from guichet.api.schemas.auth import (
 from guichet.authz import Permission
 from guichet.security_throttle import LoginThrottled
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=CLIENT_ERRORS)
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": PROBLEM_CONTENT}
 THROTTLED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many failed attempts for this account or client address "

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from guichet.actions import campaigns as actions
 from guichet.actions.queue_rules import limited_supervisor
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.campaigns import (
     CampaignCreate,
     CampaignMembersWrite,
@@ -19,7 +20,7 @@ from guichet.api.schemas.campaigns import (
 from guichet.authz import Permission
 from guichet.persistence.models import Organization
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=CLIENT_ERRORS)
 
 Viewer = Annotated[Principal, Require(Permission.CAMPAIGNS_VIEW)]
 Manager = Annotated[Principal, Require(Permission.CAMPAIGNS_MANAGE)]

@@ -15,6 +15,7 @@ from guichet.actions import canned_messages as actions
 from guichet.actions.queues import QueueReach
 from guichet.api.deps import CurrentUser, Principal, SessionDep, SubjectDep
 from guichet.api.routes.queues import queue_reach
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import (
     CannedMessageCreate,
     CannedMessageRead,
@@ -24,7 +25,7 @@ from guichet.authz import Permission
 from guichet.authz.access import Area, Scope
 from guichet.errors import Forbidden
 
-router = APIRouter(prefix="/canned-messages", tags=["canned-messages"])
+router = APIRouter(prefix="/canned-messages", tags=["canned-messages"], responses=CLIENT_ERRORS)
 
 
 async def reader(principal: CurrentUser, subject: SubjectDep) -> Principal:

@@ -15,10 +15,11 @@ from guichet.actions import contacts as actions
 from guichet.actions.common import MAX_ID
 from guichet.actions.conversations import tags_of
 from guichet.api.deps import SessionDep, SubjectDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.conversations import ContactUpdate
 from guichet.live.render import interaction_dict
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=CLIENT_ERRORS)
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]

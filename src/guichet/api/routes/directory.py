@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions import directory as actions
 from guichet.actions.common import get_in_org
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.directory import (
     DepartmentCreate,
     DepartmentNode,
@@ -23,7 +24,7 @@ from guichet.api.schemas.directory import (
 from guichet.authz import Permission
 from guichet.persistence.models import Department, Group
 
-router = APIRouter(tags=["directory"])
+router = APIRouter(tags=["directory"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.USERS_VIEW)]
 Manager = Annotated[Principal, Require(Permission.USERS_MANAGE)]
 

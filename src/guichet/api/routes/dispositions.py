@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, status
 
 from guichet.actions import dispositions as actions
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import DispositionCreate, DispositionRead, DispositionUpdate
 from guichet.authz import Permission
 
-router = APIRouter(prefix="/dispositions", tags=["dispositions"])
+router = APIRouter(prefix="/dispositions", tags=["dispositions"], responses=CLIENT_ERRORS)
 
 Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]
 Manager = Annotated[Principal, Require(Permission.DISPOSITIONS_MANAGE)]

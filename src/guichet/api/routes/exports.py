@@ -20,6 +20,7 @@ from guichet.analytics import exports, jobs
 from guichet.analytics.csv import stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, statistics_scope
 from guichet.api.deps import CurrentUser, SessionDep, StateDep, SubjectDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.exports import (
     Delimiter,
     ExportFiltersIn,
@@ -30,7 +31,7 @@ from guichet.authz.access import Subject
 from guichet.domain.enums import Channel
 from guichet.errors import GuichetError, NotFound, invalid
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], responses=CLIENT_ERRORS)
 
 CSV_TYPE = "text/csv; charset=utf-8"
 IdList = Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Query(max_length=1000)]

@@ -20,6 +20,7 @@ from guichet.actions import evaluations as evals
 from guichet.actions import interactions as actions
 from guichet.actions.common import MAX_ID, check_ids_in_org
 from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.conversations import EvaluationCreate
 from guichet.api.schemas.live import (
     InteractionCreate,
@@ -38,7 +39,7 @@ from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
 from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
 
-router = APIRouter(prefix="/interactions", tags=["interactions"])
+router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CLIENT_ERRORS)
 
 #: Statuses the list filter accepts (docs/events.md).
 Status = Annotated[

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, status
 
 from guichet.actions import labels as actions
 from guichet.api.deps import CurrentUser, Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import LabelCreate, LabelRead, LabelUpdate
 from guichet.authz import Permission
 from guichet.errors import Forbidden
 from guichet.persistence.models import Label
 
-router = APIRouter(prefix="/labels", tags=["labels"])
+router = APIRouter(prefix="/labels", tags=["labels"], responses=CLIENT_ERRORS)
 
 Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]
 Manager = Annotated[Principal, Require(Permission.LABELS_MANAGE)]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from guichet.actions import pause_reasons as actions
 from guichet.api.deps import CurrentUser, Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import (
     PauseMenuRead,
     PauseReasonCreate,
@@ -17,7 +18,7 @@ from guichet.api.schemas.catalog import (
 from guichet.authz import Permission
 from guichet.errors import Forbidden, NotFound
 
-router = APIRouter(prefix="/pause-reasons", tags=["pause-reasons"])
+router = APIRouter(prefix="/pause-reasons", tags=["pause-reasons"], responses=CLIENT_ERRORS)
 
 Manager = Annotated[Principal, Require(Permission.PAUSE_REASONS_MANAGE)]
 Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]

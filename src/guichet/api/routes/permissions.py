@@ -9,10 +9,13 @@ from fastapi import APIRouter
 from guichet.actions import permissions as actions
 from guichet.actions.permissions import PermissionState
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.permissions import PermissionsRead, PermissionsUpdate
 from guichet.authz import Permission
 
-router = APIRouter(prefix="/contact-center/permissions", tags=["permissions"])
+router = APIRouter(
+    prefix="/contact-center/permissions", tags=["permissions"], responses=CLIENT_ERRORS
+)
 
 Viewer = Annotated[Principal, Require(Permission.PERMISSIONS_VIEW)]
 Manager = Annotated[Principal, Require(Permission.PERMISSIONS_MANAGE)]

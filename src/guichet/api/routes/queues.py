@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, status
 from guichet.actions import queues as actions
 from guichet.actions.queue_rules import limited_supervisor
 from guichet.api.deps import CurrentUser, Principal, SessionDep, SubjectDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.queues import (
     MembersRead,
     MembersWrite,
@@ -27,7 +28,7 @@ from guichet.api.schemas.queues import (
 from guichet.authz import Permission
 from guichet.domain import QueueKind
 
-router = APIRouter(prefix="/queues", tags=["queues"])
+router = APIRouter(prefix="/queues", tags=["queues"], responses=CLIENT_ERRORS)
 
 
 def _scope(principal: Principal) -> int | None:

@@ -16,6 +16,7 @@ from guichet.actions import targeting_rules as rules
 from guichet.actions.queue_rules import limited_supervisor
 from guichet.actions.routing_config import dry_run_targeting
 from guichet.api.deps import Principal, Require, SessionDep, WriterSessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.routing_config import (
     ActionRead,
     ConditionRead,
@@ -35,7 +36,7 @@ from guichet.api.schemas.routing_config import (
 from guichet.authz import Permission
 from guichet.persistence.models import utcnow
 
-router = APIRouter(tags=["routing configuration"])
+router = APIRouter(tags=["routing configuration"], responses=CLIENT_ERRORS)
 
 Viewer = Annotated[Principal, Require(Permission.QUEUES_VIEW)]
 Manager = Annotated[Principal, Require(Permission.QUEUES_MANAGE)]

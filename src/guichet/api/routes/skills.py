@@ -10,6 +10,7 @@ from guichet.actions import skills as actions
 from guichet.actions.common import get_in_org
 from guichet.actions.directory import Node
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.skills import (
     GrantResult,
     RevokeResult,
@@ -26,7 +27,7 @@ from guichet.api.schemas.skills import (
 from guichet.authz import Permission
 from guichet.persistence.models import Skill
 
-router = APIRouter(tags=["skills"])
+router = APIRouter(tags=["skills"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.SKILLS_VIEW)]
 Manager = Annotated[Principal, Require(Permission.SKILLS_MANAGE)]
 

@@ -18,11 +18,12 @@ from guichet.api.deps import (
     SubjectDep,
     WriterSessionDep,
 )
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.live import QueueLogin, StateChange
 from guichet.live import LiveRegistry
 from guichet.persistence.models import User
 
-router = APIRouter(prefix="/supervision", tags=["supervision"])
+router = APIRouter(prefix="/supervision", tags=["supervision"], responses=CLIENT_ERRORS)
 
 
 def _live(state: StateDep) -> LiveRegistry:

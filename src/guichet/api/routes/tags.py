@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, status
 
 from guichet.actions import tags as actions
 from guichet.api.deps import Principal, Require, SessionDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import TagCreate, TagRead, TagUpdate
 from guichet.authz import Permission
 
-router = APIRouter(prefix="/tags", tags=["tags"])
+router = APIRouter(prefix="/tags", tags=["tags"], responses=CLIENT_ERRORS)
 
 Catalog = Annotated[Principal, Require(Permission.CATALOG_VIEW)]
 Manager = Annotated[Principal, Require(Permission.TAGS_MANAGE)]

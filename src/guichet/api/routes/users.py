@@ -10,12 +10,13 @@ from guichet.actions import users as actions
 from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.actions.skills import qualifying_skill_ids, user_skills
 from guichet.api.deps import Principal, Require, SessionDep, StateDep
+from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.skills import UserSkillRead
 from guichet.api.schemas.users import Role, UserCreate, UserDetail, UserRead, UserUpdate
 from guichet.authz import Permission
 from guichet.persistence.models import Department, Skill, User
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.USERS_VIEW)]
 Manager = Annotated[Principal, Require(Permission.USERS_MANAGE)]
 
