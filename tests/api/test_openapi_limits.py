@@ -8,6 +8,7 @@ generated data (schemathesis) mostly passes validation and reaches the code behi
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
@@ -86,6 +87,31 @@ async def test_every_input_states_its_bounds(world: World) -> None:
                     name = f"{where} {param['in']} {param['name']}"
                     missing += _problems(doc, param["schema"], name, body=False)
     assert missing == [], "\n".join(missing)
+
+
+async def test_every_stated_pattern_is_a_portable_regex(world: World) -> None:
+    """Generators read the patterns with their own engines: each one compiles as a Python
+    regex and uses no ``\\d`` (Unicode digits in most engines; ASCII ``[0-9]`` is meant)."""
+    text = (await world.client.get("/api/openapi.json")).text
+    doc = json.loads(text)
+    patterns: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.add(node["pattern"])
+            patterns.update(k for k in node.get("patternProperties", {}))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(doc)
+    assert LINE_PATTERN in patterns and TEXT_PATTERN in patterns
+    for pattern in patterns:
+        re.compile(pattern)
+        assert "\\d" not in pattern, pattern
 
 
 def test_the_stated_patterns_only_refuse_what_the_rule_refuses() -> None:
