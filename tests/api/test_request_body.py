@@ -102,7 +102,14 @@ async def test_nested_duplicate_keys_name_their_path(world: World, org_a: Org) -
 
 @pytest.mark.parametrize(
     "raw",
-    ['{"name": ', "{'name': 'x'}", '{"name": NaN}', "\xff\xfe", '{"name": "x"} trailing'],
+    [
+        '{"name": ',
+        "{'name': 'x'}",
+        '{"name": NaN}',
+        '{"name": "x", "n": 1e400}',
+        "\xff\xfe",
+        '{"name": "x"} trailing',
+    ],
 )
 async def test_a_body_that_is_not_json_says_so_without_a_field(
     world: World, org_a: Org, raw: str

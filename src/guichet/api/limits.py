@@ -5,7 +5,8 @@ Issue 12 findings 6 and 8. An ASGI middleware in front of the routes:
 - a declared ``Content-Length`` above ``GUICHET_MAX_REQUEST_BODY_BYTES`` (default 1 MiB) is
   answered 413 at once, without reading the body; a body sent without a length (chunked) is
   counted as it streams in and answered 413 as soon as it passes the limit;
-- a JSON body (``application/json`` or ``+json``) must parse as strict JSON (no ``NaN``),
+- a JSON body (``application/json`` or ``+json``) must parse as strict JSON (no ``NaN``, no
+  number beyond a float's range),
   nest at most ``MAX_DEPTH`` levels and repeat no key in an object; otherwise 422:
   ``invalid_json`` (no field: an offset is no field), ``too_deep``, or ``duplicate_key``
   naming the key's path.
@@ -16,6 +17,7 @@ Every refusal is an RFC 9457 problem document. WebSocket connections pass untouc
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -99,10 +101,20 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _finite(text: str) -> float:
+    """A number too large for a float (``1e400``) would read as infinity: not a number."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
 def check_json(raw: bytes) -> tuple[str, str, str | None] | None:
     """Why ``raw`` is not an acceptable JSON body: (code, detail, field), or None."""
     try:
-        parsed = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_no_constant)
+        parsed = json.loads(
+            raw, object_pairs_hook=_pairs, parse_constant=_no_constant, parse_float=_finite
+        )
     except _Duplicate as exc:
         where = _duplicate_path(raw, exc.key)
         return "duplicate_key", f"the key {where!r} appears more than once", where
