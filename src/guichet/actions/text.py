@@ -21,7 +21,6 @@ from guichet.errors import invalid
 
 # Line breaks and tabs belong in a message body; no other control character does.
 MULTI_LINE = frozenset("\n\r\t")
-_BODY_WHITESPACE = MULTI_LINE
 _JOINERS = frozenset("\u200c\u200d")
 
 
@@ -49,11 +48,9 @@ def control_problem(value: str, *, multi_line: bool = False) -> str | None:
     if found is None:
         return None
     index, code = found
-    what = (
-        "control characters other than line breaks and tabs"
-        if multi_line
-        else ("control characters")
-    )
+    what = "control characters"
+    if multi_line:
+        what += " other than line breaks and tabs"
     return f"{what} are not allowed ({code} at position {index + 1})"
 
 
@@ -64,15 +61,9 @@ def clean_name(value: str, *, field: str, rule: str | None, max_length: int) -> 
         raise invalid(field, "must not be blank", rule, code="blank")
     if len(name) > max_length:
         raise invalid(field, f"at most {max_length} characters", rule, code="too_long")
-    found = first_control(name)
-    if found is not None:
-        index, code = found
-        raise invalid(
-            field,
-            f"control characters are not allowed ({code} at position {index + 1})",
-            rule,
-            code="control_character",
-        )
+    problem = control_problem(name)
+    if problem is not None:
+        raise invalid(field, problem, rule, code="control_character")
     return name
 
 
@@ -83,16 +74,9 @@ def clean_body(value: str, *, field: str, rule: str, max_length: int) -> str:
         raise invalid(field, "must not be blank", rule, code="blank")
     if len(text) > max_length:
         raise invalid(field, f"at most {max_length} characters", rule, code="too_long")
-    found = first_control(text, allowed=_BODY_WHITESPACE)
-    if found is not None:
-        index, code = found
-        raise invalid(
-            field,
-            f"control characters other than line breaks and tabs are not allowed "
-            f"({code} at position {index + 1})",
-            rule,
-            code="control_character",
-        )
+    problem = control_problem(text, multi_line=True)
+    if problem is not None:
+        raise invalid(field, problem, rule, code="control_character")
     return text
 
 

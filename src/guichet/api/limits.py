@@ -6,10 +6,9 @@ Issue 12 findings 6 and 8. An ASGI middleware in front of the routes:
   answered 413 at once, without reading the body; a body sent without a length (chunked) is
   counted as it streams in and answered 413 as soon as it passes the limit;
 - a JSON body (``application/json`` or ``+json``) must parse as strict JSON (no ``NaN``, no
-  number beyond a float's range),
-  nest at most ``MAX_DEPTH`` levels and repeat no key in an object; otherwise 422:
-  ``invalid_json`` (no field: an offset is no field), ``too_deep``, or ``duplicate_key``
-  naming the key's path.
+  number beyond a float's range), nest at most ``MAX_DEPTH`` levels and repeat no key in an
+  object; otherwise 422: ``invalid_json`` (no field: an offset is no field), ``too_deep``, or
+  ``duplicate_key`` naming the key's path.
 
 Every refusal is an RFC 9457 problem document. WebSocket connections pass untouched.
 """
