@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     routing_command_timeout_s: float = Field(default=10.0, gt=0)
     # CSV exports (R-AN-6): a larger export is refused with 413 and made by an export job.
     export_sync_max_rows: int = Field(default=100_000, ge=0)
+    # Request bodies (issue 12 finding 6): larger ones are answered 413 before being parsed
+    # (docs/api/README.md "Input rules and limits"). The WebSocket path is not affected.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:

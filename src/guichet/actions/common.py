@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -30,8 +31,13 @@ def storable_id(obj_id: int) -> bool:
 
 
 def name_key(name: str) -> str:
-    """The case-insensitive key under which names are unique (R-SK-1, R-Q-9...)."""
-    return name.strip().casefold()
+    """The key under which names are unique (R-SK-1, R-Q-9...): trimmed, NFKC, case-folded.
+
+    NFKC before and after case folding, as Unicode's NFKC_Casefold, so compatibility forms
+    (a full-width ``Ｕrgent``, ligatures) and case variants share one key (issue 12 finding 7).
+    """
+    folded = unicodedata.normalize("NFKC", name).strip().casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:

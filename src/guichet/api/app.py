@@ -13,6 +13,7 @@ from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
 from guichet.api import problems, unavailable, ws
 from guichet.api.deps import AppState
+from guichet.api.limits import RequestBodyGate
 from guichet.api.routes import ROUTERS
 from guichet.api.routes import analytics as analytics_routes
 from guichet.api.routes import exports as exports_routes
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.export_runner = export_runner
     problems.install(app)
     unavailable.install(app)
+    app.add_middleware(RequestBodyGate, max_bytes=settings.max_request_body_bytes)
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:

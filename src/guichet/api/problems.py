@@ -1,4 +1,8 @@
-"""RFC 9457 problem documents for every error the API returns."""
+"""RFC 9457 problem documents for every error the API returns.
+
+Validation errors of the query, the path and the body are 422 naming the field (issue 12
+finding 5); a body that is not JSON says so without naming a field (finding 8).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,38 @@ from guichet.errors import FieldProblem, GuichetError
 PROBLEM_JSON = "application/problem+json"
 
 
+def problem_body(
+    *,
+    instance: str,
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    problems: list[FieldProblem] | None = None,
+    rule: str | None = None,
+    field: str | None = None,
+) -> dict[str, Any]:
+    """The JSON of a problem document."""
+    body: dict[str, Any] = {
+        "type": f"urn:guichet:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+    }
+    if field is not None:
+        body["field"] = field
+    if rule is not None:
+        body["rule"] = rule
+    if problems:
+        body["errors"] = [
+            {"field": p.field, "message": p.message, "rule": p.rule, "code": p.code}
+            for p in problems
+        ]
+    return body
+
+
 def problem_response(
     request: Request,
     *,
@@ -28,23 +64,16 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """Build an ``application/problem+json`` response."""
-    body: dict[str, Any] = {
-        "type": f"urn:guichet:problem:{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "code": code,
-    }
-    if field is not None:
-        body["field"] = field
-    if rule is not None:
-        body["rule"] = rule
-    if problems:
-        body["errors"] = [
-            {"field": p.field, "message": p.message, "rule": p.rule, "code": p.code}
-            for p in problems
-        ]
+    body = problem_body(
+        instance=request.url.path,
+        status=status,
+        title=title,
+        detail=detail,
+        code=code,
+        problems=problems,
+        rule=rule,
+        field=field,
+    )
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -78,13 +107,26 @@ def _rule_for(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None
     return rule
 
 
+def _is_member_tag(part: Any) -> bool:
+    """A ``loc`` part pydantic adds for a union member (``str``, ``function-after[...]``)."""
+    return isinstance(part, str) and (
+        part in _TYPE_TAGS or "[" in part or part.startswith(("function-", "constrained-"))
+    )
+
+
+_TYPE_TAGS = frozenset(
+    {"str", "int", "float", "bool", "list", "dict", "none", "is-instance", "literal", "enum"}
+)
+
+
 def _validation_problems(request: Request, exc: RequestValidationError) -> list[FieldProblem]:
     model = _body_model(request)
     problems = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
         where = loc[0] if loc else "body"
-        path = loc[1:] if where == "body" else loc
+        # A parameter is named as it is spelled (``skill_id``, not ``query.skill_id``).
+        path = tuple(p for p in loc[1:] if not _is_member_tag(p)) if len(loc) > 1 else loc
         field = ".".join(str(p) for p in path) or str(where)
         err_type = str(err.get("type", "invalid"))
         # Custom validators raise PydanticCustomError("R-..", msg): the type is the rule id.
@@ -92,8 +134,18 @@ def _validation_problems(request: Request, exc: RequestValidationError) -> list[
         if rule is None and where == "body":
             rule = _rule_for(model, path)
         message = str(err.get("msg", "invalid value"))
-        problems.append(FieldProblem(field, message, rule, "R-rule" if rule else err_type))
+        code = "invalid" if err_type.startswith("R-") else err_type
+        problems.append(FieldProblem(field, message, rule, code))
     return problems
+
+
+def _not_json(exc: RequestValidationError) -> bool:
+    """FastAPI reports a body it cannot parse as one ``json_invalid`` error at an offset."""
+    errors = exc.errors()
+    return len(errors) == 1 and errors[0].get("type") == "json_invalid"
+
+
+NOT_JSON = "the body is not valid JSON"
 
 
 def install(app: FastAPI) -> None:
@@ -116,6 +168,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _not_json(exc):  # no field to name: the offset FastAPI gives is no field
+            return problem_response(
+                request, status=422, title="Invalid input", detail=NOT_JSON, code="invalid_json"
+            )
         problems = _validation_problems(request, exc)
         first = problems[0] if problems else None
         return problem_response(

@@ -21,6 +21,7 @@ from guichet.api.schemas.catalog import (
     CannedMessageRead,
     CannedMessageUpdate,
 )
+from guichet.api.schemas.text import Line
 from guichet.authz import Permission
 from guichet.authz.access import Area, Scope
 from guichet.errors import Forbidden
@@ -56,12 +57,12 @@ async def list_canned_messages(
     principal: Catalog,
     subject: SubjectDep,
     session: SessionDep,
-    shortcut: str | None = Query(
+    shortcut: Line | None = Query(
         None, max_length=64, description="exact shortcut (case ignored): own private one first"
     ),
     visibility: Literal["public", "private"] | None = Query(None),
     active: bool | None = Query(None, description="only active (true) or inactive (false)"),
-    q: str | None = Query(
+    q: Line | None = Query(
         None, max_length=64, description="shortcut or title contains (case ignored)"
     ),
 ) -> list[CannedMessageRead]:

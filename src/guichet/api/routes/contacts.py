@@ -17,6 +17,7 @@ from guichet.actions.conversations import tags_of
 from guichet.api.deps import SessionDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.conversations import ContactUpdate
+from guichet.api.schemas.text import Line
 from guichet.live.render import interaction_dict
 
 router = APIRouter(prefix="/contacts", tags=["contacts"], responses=CLIENT_ERRORS)
@@ -29,7 +30,7 @@ Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 async def list_contacts(
     session: SessionDep,
     subject: SubjectDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Line | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     before_id: Cursor = None,
 ) -> dict[str, Any]:

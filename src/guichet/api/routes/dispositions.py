@@ -10,6 +10,7 @@ from guichet.actions import dispositions as actions
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import DispositionCreate, DispositionRead, DispositionUpdate
+from guichet.api.schemas.text import Line
 from guichet.authz import Permission
 
 router = APIRouter(prefix="/dispositions", tags=["dispositions"], responses=CLIENT_ERRORS)
@@ -23,7 +24,7 @@ async def list_dispositions(
     principal: Catalog,
     session: SessionDep,
     active: bool | None = Query(None, description="only active (true) or inactive (false)"),
-    q: str | None = Query(None, max_length=100, description="name contains (case ignored)"),
+    q: Line | None = Query(None, max_length=100, description="name contains (case ignored)"),
 ) -> list[DispositionRead]:
     """R-W-3: the dispositions by position then name, searchable with ``q``."""
     rows = await actions.list_dispositions(session, org_id=principal.org_id, active=active, q=q)

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.analytics import exports, jobs
@@ -21,20 +20,16 @@ from guichet.analytics.csv import stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, statistics_scope
 from guichet.api.deps import CurrentUser, SessionDep, StateDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.exports import (
-    Delimiter,
-    ExportFiltersIn,
-    ExportJobCreate,
-    ExportKind,
-)
+from guichet.api.schemas.analytics import DashboardParams, dashboard_params
+from guichet.api.schemas.exports import Delimiter, ExportJobCreate, ExportKind
 from guichet.authz.access import Subject
-from guichet.domain.enums import Channel
 from guichet.errors import GuichetError, NotFound, invalid
 
 router = APIRouter(tags=["exports"], responses=CLIENT_ERRORS)
 
 CSV_TYPE = "text/csv; charset=utf-8"
-IdList = Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Query(max_length=1000)]
+#: The R-AN-5 filters of the query string: the dashboards' own declaration (one set of limits).
+Params = Annotated[DashboardParams, Depends(dashboard_params)]
 
 
 class ExportTooLarge(GuichetError):
@@ -63,19 +58,19 @@ StatisticsSubject = Annotated[Subject, Depends(_allowed)]
 
 
 async def _filters(
-    session: AsyncSession, org_id: int, kind: ExportKind, body: ExportFiltersIn
+    session: AsyncSession, org_id: int, kind: ExportKind, params: DashboardParams
 ) -> ExportFilters:
     """The filters, checked (R-AN-5: 422 naming the field)."""
     return await exports.resolve_filters(
         session,
         org_id,
-        start=body.from_,
-        end=body.to,
-        queue_ids=body.queue_id,
-        channels=[c.value for c in body.channel],
-        agent_ids=body.agent_id,
-        skill_ids=body.skill_id,
-        service_level_s=body.service_level_s,
+        start=params.from_,
+        end=params.to,
+        queue_ids=list(params.queue_id),
+        channels=[c.value for c in params.channel],
+        agent_ids=list(params.agent_id),
+        skill_ids=list(params.skill_id),
+        service_level_s=params.service_level_s,
         dashboard=kind.value in exports.DASHBOARD_KINDS,
     )
 
@@ -94,27 +89,12 @@ async def export_csv(
     subject: StatisticsSubject,
     session: SessionDep,
     state: StateDep,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
-    queue_id: IdList = [],  # noqa: B006 - FastAPI copies defaults
-    channel: Annotated[list[Channel], Query(max_length=10)] = [],  # noqa: B006
-    agent_id: IdList = [],  # noqa: B006
-    skill_id: IdList = [],  # noqa: B006
-    service_level_s: Annotated[float | None, Query(gt=0, le=86400)] = None,
+    params: Params,
     delimiter: Annotated[Delimiter, Query()] = ",",
 ) -> StreamingResponse:
     """R-AN-6: the export as CSV, streamed (413 above the direct-export limit: use a job)."""
     export = _export(kind)
-    body = ExportFiltersIn(
-        from_=from_,
-        to=to,
-        queue_id=queue_id,
-        channel=channel,
-        agent_id=agent_id,
-        skill_id=skill_id,
-        service_level_s=service_level_s,
-    )
-    req = exports.Request(subject, await _filters(session, principal.org_id, kind, body))
+    req = exports.Request(subject, await _filters(session, principal.org_id, kind, params))
     async with state.sessions() as writer:  # folding the log writes (SQLite: the writer)
         await exports.prepare(writer, principal.org_id)
         total = await export.count(writer, req)
@@ -146,7 +126,7 @@ async def create_export_job(
 ) -> dict[str, Any]:
     """R-AN-6: start an export job; it runs in the server, its file is kept 7 days."""
     _export(body.kind)
-    filters = await _filters(session, principal.org_id, body.kind, body.filters)
+    filters = await _filters(session, principal.org_id, body.kind, body.filters.params())
     job = await jobs.create_job(
         session,
         user=principal.user,

@@ -30,6 +30,7 @@ from guichet.api.schemas.live import (
     TransferCreate,
     WrapUpUpdate,
 )
+from guichet.api.schemas.text import Line
 from guichet.authz.access import Area, Subject
 from guichet.domain.enums import Channel
 from guichet.errors import Conflict, Forbidden, NotFound
@@ -45,7 +46,8 @@ router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CLIE
 Status = Annotated[
     str | None,
     Query(
-        pattern="^(new|unrouted|in_flow|waiting|offered|assigned|paused|callback|abandoned|ended)$"
+        max_length=20,
+        pattern="^(new|unrouted|in_flow|waiting|offered|assigned|paused|callback|abandoned|ended)$",
     ),
 ]
 #: A filter's id: anything that is no row of the caller's organization is a 422 naming it.
@@ -116,7 +118,7 @@ async def create_interaction(
     session: SessionDep,
     state: StateDep,
     response: Response,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+    idempotency_key: Line | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> dict[str, Any]:
     """Take in an interaction and route it (R-Q-5, R-TR-1); replays the first answer per key."""
     answer, created = await actions.do_intake(
@@ -144,7 +146,7 @@ async def list_interactions(
     contact_id: Id = None,
     created_from: Annotated[datetime | None, Query(description="ISO-8601, inclusive")] = None,
     created_to: Annotated[datetime | None, Query(description="ISO-8601, exclusive")] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Line | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_id: Cursor = None,
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from guichet.actions import labels as actions
 from guichet.api.deps import CurrentUser, Principal, Require, SessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import LabelCreate, LabelRead, LabelUpdate
+from guichet.api.schemas.text import Line
 from guichet.authz import Permission
 from guichet.errors import Forbidden
 from guichet.persistence.models import Label
@@ -25,7 +26,7 @@ async def list_labels(
     principal: Catalog,
     session: SessionDep,
     active: bool | None = Query(None, description="only active (true) or inactive (false)"),
-    q: str | None = Query(None, max_length=100, description="name contains (case ignored)"),
+    q: Line | None = Query(None, max_length=100, description="name contains (case ignored)"),
 ) -> list[LabelRead]:
     """The organization's labels by name."""
     rows = await actions.list_labels(session, org_id=principal.org_id, active=active, q=q)

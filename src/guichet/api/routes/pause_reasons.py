@@ -15,6 +15,7 @@ from guichet.api.schemas.catalog import (
     PauseReasonRead,
     PauseReasonUpdate,
 )
+from guichet.api.schemas.text import Line
 from guichet.authz import Permission
 from guichet.errors import Forbidden, NotFound
 
@@ -41,7 +42,7 @@ async def list_pause_reasons(
     principal: CurrentUser,
     session: SessionDep,
     enabled: bool | None = Query(None, description="only enabled (true) or disabled (false)"),
-    q: str | None = Query(None, max_length=255, description="name contains (case ignored)"),
+    q: Line | None = Query(None, max_length=255, description="name contains (case ignored)"),
 ) -> list[PauseReasonRead]:
     """The organization's pause reasons by name (agents: the enabled ones)."""
     rows = await actions.list_pause_reasons(

@@ -10,6 +10,7 @@ from guichet.actions import tags as actions
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.catalog import TagCreate, TagRead, TagUpdate
+from guichet.api.schemas.text import Line
 from guichet.authz import Permission
 
 router = APIRouter(prefix="/tags", tags=["tags"], responses=CLIENT_ERRORS)
@@ -22,7 +23,7 @@ Manager = Annotated[Principal, Require(Permission.TAGS_MANAGE)]
 async def list_tags(
     principal: Catalog,
     session: SessionDep,
-    q: str | None = Query(None, max_length=100, description="name contains (case ignored)"),
+    q: Line | None = Query(None, max_length=100, description="name contains (case ignored)"),
 ) -> list[TagRead]:
     """R-W-2: the organization's tags by name, searchable with ``q``."""
     rows = await actions.list_tags(session, org_id=principal.org_id, q=q)

@@ -12,6 +12,7 @@ from guichet.actions.skills import qualifying_skill_ids, user_skills
 from guichet.api.deps import Principal, Require, SessionDep, StateDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.skills import UserSkillRead
+from guichet.api.schemas.text import Line
 from guichet.api.schemas.users import Role, UserCreate, UserDetail, UserRead, UserUpdate
 from guichet.authz import Permission
 from guichet.persistence.models import Department, Skill, User
@@ -40,7 +41,7 @@ async def list_users(
     include_descendants: Annotated[
         bool, Query(description="R-SK-2: holders of sub-skills")
     ] = False,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Line | None, Query(max_length=200)] = None,
     is_active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,

@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from guichet.api.schemas.common import Input, Output, rule_field
-from guichet.api.schemas.directory import MAX_IDS, patch_field
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.directory import patch_field
+from guichet.api.schemas.text import Line, Text, Word
 
 ScopeName = Literal["denied", "own", "department", "all"]
 AreaName = Literal[
@@ -31,10 +32,10 @@ GRANTS_HELP = (
 class RoleCreate(Input):
     """A new custom role; areas left out of ``grants`` are denied (R-A-2)."""
 
-    name: str = rule_field("R-A-1", min_length=1, max_length=100)
-    description: str = Field("", max_length=500)
+    name: Line = rule_field("R-A-1", min_length=1, max_length=100)
+    description: Text = Field("", max_length=500)
     # Checked by the action, so an unknown area or scope is named as grants.<area> (R-A-2).
-    grants: dict[str, str] = rule_field(
+    grants: dict[Word, Word] = rule_field(
         "R-A-2", default_factory=dict, max_length=50, description=GRANTS_HELP
     )
 
@@ -42,9 +43,9 @@ class RoleCreate(Input):
 class RoleUpdate(Input):
     """Fields to change; in ``grants`` only the areas sent change."""
 
-    name: str = patch_field("R-A-1", min_length=1, max_length=100)
-    description: str = patch_field(max_length=500)
-    grants: dict[str, str] = patch_field("R-A-2", max_length=50, description=GRANTS_HELP)
+    name: Line = patch_field("R-A-1", min_length=1, max_length=100)
+    description: Text = patch_field(max_length=500)
+    grants: dict[Word, Word] = patch_field("R-A-2", max_length=50, description=GRANTS_HELP)
 
 
 class RoleRead(Output):
@@ -64,9 +65,9 @@ class RoleTargets(Input):
     """Who holds a role: the complete new lists (R-A-3). A department reaches its members and
     the members of every department below it; a group reaches its members."""
 
-    users: list[int] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
-    departments: list[int] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
-    groups: list[int] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
+    users: list[Id] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
+    departments: list[Id] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
+    groups: list[Id] = rule_field("R-A-3", default_factory=list, max_length=MAX_IDS)
 
 
 class RoleTargetsRead(Output):

@@ -11,19 +11,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import Field
 
+from guichet.api.schemas.common import IdFilter as Ids
+from guichet.api.schemas.text import Line
 from guichet.domain.enums import Channel
 
-Ids = Annotated[
-    list[Annotated[int, Field(ge=1, le=2**31 - 1)]],
-    Query(max_length=1000, description="repeatable; ids of the caller's organization"),
-]
-Channels = Annotated[list[Channel], Query(max_length=10, description="repeatable")]
-Moment = Annotated[
-    str | None,
-    Query(max_length=40, description="ISO-8601 time or date; without an offset, local time"),
-]
+Channels = Annotated[list[Channel], Query(max_length=len(Channel), description="repeatable")]
 Threshold = Annotated[
     float | None,
     Query(gt=0, le=86400, description="service-level threshold T in seconds (R-AN-1)"),
@@ -45,7 +38,7 @@ class DashboardParams:
 
 def dashboard_params(
     from_: Annotated[
-        str | None,
+        Line | None,
         Query(
             alias="from",
             max_length=40,
@@ -53,7 +46,7 @@ def dashboard_params(
         ),
     ] = None,
     to: Annotated[
-        str | None,
+        Line | None,
         Query(max_length=40, description="exclusive; ISO-8601 time or date (default: now)"),
     ] = None,
     queue_id: Ids = [],  # noqa: B006 - FastAPI copies defaults

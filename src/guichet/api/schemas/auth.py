@@ -7,12 +7,13 @@ from datetime import datetime
 from pydantic import Field
 
 from guichet.api.schemas.common import Input, Output
+from guichet.api.schemas.text import Line
 
 
 class LoginRequest(Input):
     """E-mail and password."""
 
-    email: str = Field(min_length=3, max_length=320)
+    email: Line = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -46,7 +47,7 @@ class MeRead(Output):
 class ApiTokenCreate(Input):
     """A personal API token request."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 

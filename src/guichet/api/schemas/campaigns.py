@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, rule_field
 from guichet.api.schemas.queues import MembersRead, NumberTypeName
+from guichet.api.schemas.text import Line, Phone
 
 __all__ = [
     "CalendarSlot",
@@ -25,8 +26,15 @@ class CalendarSlot(Input):
     """Hours a campaign may dial on one day, in its time zone; start < end (R-Q-3)."""
 
     day: Day = rule_field("R-Q-3")
-    start: str = rule_field("R-Q-3", pattern=r"^\d\d:\d\d$", description="HH:MM")
-    end: str = rule_field("R-Q-3", pattern=r"^\d\d:\d\d$", description="HH:MM, 24:00 allowed")
+    start: str = rule_field(
+        "R-Q-3", max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM"
+    )
+    end: str = rule_field(
+        "R-Q-3",
+        max_length=5,
+        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        description="HH:MM, 24:00 allowed",
+    )
 
 
 class _CampaignSettings(Input):
@@ -35,7 +43,7 @@ class _CampaignSettings(Input):
     Fields typed without ``None`` refuse an explicit ``null``.
     """
 
-    timezone: str = rule_field(
+    timezone: Line = rule_field(
         "R-Q-3", None, max_length=64, description="IANA name; default: the organization's"
     )
     calendar: list[CalendarSlot] = rule_field(
@@ -43,7 +51,7 @@ class _CampaignSettings(Input):
     )
     answer_timeout_s: int = rule_field("R-Q-3", None, ge=5, le=600, description="default 20")
     number_types: list[NumberTypeName] = rule_field(
-        "R-Q-3", None, description="non-empty; default mobile and landline"
+        "R-Q-3", None, max_length=10, description="non-empty; default mobile and landline"
     )
     recording: Recording = rule_field("R-Q-3", None, description="default never")
     wrap_up_s: int = rule_field("R-Q-7", None, ge=0, le=3600, description="default 30")
@@ -54,15 +62,15 @@ class _CampaignSettings(Input):
 class CampaignCreate(_CampaignSettings):
     """A new outbound campaign."""
 
-    name: str = rule_field("R-Q-3", min_length=1, max_length=100)
-    caller_id: str = rule_field("R-Q-3", max_length=32, description="outbound caller ID, E.164")
+    name: Line = rule_field("R-Q-3", min_length=1, max_length=100)
+    caller_id: Phone = rule_field("R-Q-3", max_length=32, description="outbound caller ID, E.164")
 
 
 class CampaignUpdate(_CampaignSettings):
     """Changes to a campaign (PATCH: only the fields sent change)."""
 
-    name: str = rule_field("R-Q-3", None, min_length=1, max_length=100)
-    caller_id: str = rule_field("R-Q-3", None, max_length=32)
+    name: Line = rule_field("R-Q-3", None, min_length=1, max_length=100)
+    caller_id: Phone = rule_field("R-Q-3", None, max_length=32)
 
 
 class CampaignRead(Output):
@@ -86,5 +94,5 @@ class CampaignRead(Output):
 class CampaignMembersWrite(Input):
     """Every member of a campaign: its agents and supervisors (R-Q-3)."""
 
-    agents: list[int] = rule_field("R-Q-3", max_length=10_000)
-    supervisors: list[int] = rule_field("R-Q-3", max_length=10_000)
+    agents: list[Id] = rule_field("R-Q-3", max_length=10_000)
+    supervisors: list[Id] = rule_field("R-Q-3", max_length=10_000)

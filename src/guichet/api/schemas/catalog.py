@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import StrictBool
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, rule_field
+from guichet.api.schemas.text import Line, Text
 
 Visibility = Literal["public", "private"]
 
@@ -15,14 +16,14 @@ Visibility = Literal["public", "private"]
 class PauseReasonCreate(Input):
     """A new pause reason (R-Q-9)."""
 
-    name: str = rule_field("R-Q-9", min_length=1, max_length=255)
+    name: Line = rule_field("R-Q-9", min_length=1, max_length=255)
     enabled: StrictBool = True
 
 
 class PauseReasonUpdate(Input):
     """Rename and/or enable/disable a pause reason (R-Q-9)."""
 
-    name: str | None = rule_field("R-Q-9", None, min_length=1, max_length=255)
+    name: Line | None = rule_field("R-Q-9", None, min_length=1, max_length=255)
     enabled: StrictBool | None = None
 
 
@@ -51,14 +52,14 @@ class PauseMenuRead(Output):
 class LabelCreate(Input):
     """A new label (R-Q-10); agents allowed to create labels cannot create inactive ones."""
 
-    name: str = rule_field("R-Q-10", min_length=1, max_length=100)
+    name: Line = rule_field("R-Q-10", min_length=1, max_length=100)
     active: StrictBool = True
 
 
 class LabelUpdate(Input):
     """Rename and/or activate/deactivate a label (R-Q-10)."""
 
-    name: str | None = rule_field("R-Q-10", None, min_length=1, max_length=100)
+    name: Line | None = rule_field("R-Q-10", None, min_length=1, max_length=100)
     active: StrictBool | None = None
 
 
@@ -76,12 +77,12 @@ class LabelRead(Output):
 class CannedMessageCreate(Input):
     """A new canned message (R-Q-11); private by default."""
 
-    shortcut: str = rule_field("R-Q-11", min_length=1, max_length=64)
-    title: str = rule_field("R-Q-11", "", max_length=200)
-    text: str = rule_field("R-Q-11", min_length=1, max_length=10_000)
+    shortcut: Line = rule_field("R-Q-11", min_length=1, max_length=64)
+    title: Line = rule_field("R-Q-11", "", max_length=200)
+    text: Text = rule_field("R-Q-11", min_length=1, max_length=10_000)
     visibility: Visibility = "private"
     active: StrictBool = True
-    queue_id: int | None = rule_field(
+    queue_id: Id | None = rule_field(
         "R-Q-11",
         None,
         description="the queue (channel) a public message belongs to; null: the whole "
@@ -92,12 +93,12 @@ class CannedMessageCreate(Input):
 class CannedMessageUpdate(Input):
     """Edit a canned message (R-Q-11): only the fields sent change."""
 
-    shortcut: str | None = rule_field("R-Q-11", None, min_length=1, max_length=64)
-    title: str | None = rule_field("R-Q-11", None, max_length=200)
-    text: str | None = rule_field("R-Q-11", None, min_length=1, max_length=10_000)
+    shortcut: Line | None = rule_field("R-Q-11", None, min_length=1, max_length=64)
+    title: Line | None = rule_field("R-Q-11", None, max_length=200)
+    text: Text | None = rule_field("R-Q-11", None, min_length=1, max_length=10_000)
     visibility: Visibility | None = None
     active: StrictBool | None = None
-    queue_id: int | None = rule_field(
+    queue_id: Id | None = rule_field(
         "R-Q-11", None, description="move to a queue, or null for the whole organization"
     )
 
@@ -121,8 +122,8 @@ class CannedMessageRead(Output):
 class DispositionCreate(Input):
     """A new disposition (R-W-3); without ``position`` it goes last."""
 
-    name: str = rule_field("R-W-3", min_length=1, max_length=100)
-    description: str = rule_field("R-W-3", "", max_length=500)
+    name: Line = rule_field("R-W-3", min_length=1, max_length=100)
+    description: Text = rule_field("R-W-3", "", max_length=500)
     active: StrictBool = True
     position: int | None = rule_field("R-W-3", None, ge=0, le=1_000_000)
 
@@ -130,8 +131,8 @@ class DispositionCreate(Input):
 class DispositionUpdate(Input):
     """Edit a disposition (R-W-3): only the fields sent change."""
 
-    name: str | None = rule_field("R-W-3", None, min_length=1, max_length=100)
-    description: str | None = rule_field("R-W-3", None, max_length=500)
+    name: Line | None = rule_field("R-W-3", None, min_length=1, max_length=100)
+    description: Text | None = rule_field("R-W-3", None, max_length=500)
     active: StrictBool | None = None
     position: int | None = rule_field("R-W-3", None, ge=0, le=1_000_000)
 
@@ -151,13 +152,13 @@ class DispositionRead(Output):
 class TagCreate(Input):
     """A new tag (R-W-2)."""
 
-    name: str = rule_field("R-W-2", min_length=1, max_length=100)
+    name: Line = rule_field("R-W-2", min_length=1, max_length=100)
 
 
 class TagUpdate(Input):
     """Rename a tag (R-W-2)."""
 
-    name: str = rule_field("R-W-2", min_length=1, max_length=100)
+    name: Line = rule_field("R-W-2", min_length=1, max_length=100)
 
 
 class TagRead(Output):

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from guichet.api.schemas.common import Input, Output, rule_field
-
-MAX_IDS = 5000
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.text import Line
 
 
 def patch_field(rule: str | None = None, **kwargs: Any) -> Any:
@@ -22,15 +21,15 @@ def patch_field(rule: str | None = None, **kwargs: Any) -> Any:
 class DepartmentCreate(Input):
     """A new department; names are unique in the whole organization, ignoring case."""
 
-    name: str = Field(min_length=1, max_length=200)
-    parent_id: int | None = None
+    name: Line = Field(min_length=1, max_length=200)
+    parent_id: Id | None = None
 
 
 class DepartmentUpdate(Input):
     """Fields to change; ``parent_id: null`` makes the department a root."""
 
-    name: str = patch_field(min_length=1, max_length=200)
-    parent_id: int | None = None
+    name: Line = patch_field(min_length=1, max_length=200)
+    parent_id: Id | None = None
 
 
 class DepartmentRead(Output):
@@ -52,20 +51,20 @@ class DepartmentNode(DepartmentRead):
 class GroupCreate(Input):
     """A new group with its first members (users of the organization)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    user_ids: list[int] = Field(default_factory=list, max_length=MAX_IDS)
+    name: Line = Field(min_length=1, max_length=200)
+    user_ids: list[Id] = Field(default_factory=list, max_length=MAX_IDS)
 
 
 class GroupUpdate(Input):
     """Rename a group."""
 
-    name: str = patch_field(min_length=1, max_length=200)
+    name: Line = patch_field(min_length=1, max_length=200)
 
 
 class GroupMembers(Input):
     """The complete new list of a group's members."""
 
-    user_ids: list[int] = Field(max_length=MAX_IDS)
+    user_ids: list[Id] = Field(max_length=MAX_IDS)
 
 
 class GroupRead(Output):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
-from guichet.api.schemas.common import Input, rule_field
+from guichet.api.schemas.analytics import DashboardParams
+from guichet.api.schemas.common import MAX_FILTER_VALUES, Choice, FilterId, Input, rule_field
+from guichet.api.schemas.text import Line
 from guichet.domain.enums import Channel
 
 
@@ -22,27 +24,45 @@ class ExportKind(StrEnum):
 
 
 Delimiter = Literal[",", ";"]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _ids() -> Any:
+    return rule_field("R-AN-5", default_factory=list, max_length=MAX_FILTER_VALUES)
 
 
 class ExportFiltersIn(Input):
     """R-AN-5: the period (``from`` inclusive, ``to`` exclusive: ISO-8601 times, with an offset
-    or in the organization's time zone, or dates meaning their local midnight) and the ids."""
+    or in the organization's time zone, or dates meaning their local midnight) and the ids.
+    Lists take as many values as the query-string filters (``MAX_FILTER_VALUES``)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
-    from_: str | None = rule_field("R-AN-5", None, alias="from", max_length=40)
-    to: str | None = rule_field("R-AN-5", None, max_length=40)
-    queue_id: list[Id] = rule_field("R-AN-5", default_factory=list, max_length=100)
-    channel: list[Channel] = rule_field("R-AN-5", default_factory=list, max_length=10)
-    agent_id: list[Id] = rule_field("R-AN-5", default_factory=list, max_length=1000)
-    skill_id: list[Id] = rule_field("R-AN-5", default_factory=list, max_length=100)
+    from_: Line | None = rule_field("R-AN-5", None, alias="from", max_length=40)
+    to: Line | None = rule_field("R-AN-5", None, max_length=40)
+    queue_id: list[FilterId] = _ids()
+    channel: list[Choice[Channel]] = rule_field(
+        "R-AN-5", default_factory=list, max_length=len(Channel)
+    )
+    agent_id: list[FilterId] = _ids()
+    skill_id: list[FilterId] = _ids()
     service_level_s: float | None = rule_field("R-AN-1", None, gt=0, le=86400)
+
+    def params(self) -> DashboardParams:
+        """The filters in the form the query-string filters take."""
+        return DashboardParams(
+            from_=self.from_,
+            to=self.to,
+            queue_id=tuple(self.queue_id),
+            channel=tuple(self.channel),
+            agent_id=tuple(self.agent_id),
+            skill_id=tuple(self.skill_id),
+            service_level_s=self.service_level_s,
+        )
 
 
 class ExportJobCreate(Input):
     """Start an export job (R-AN-6)."""
 
-    kind: ExportKind = rule_field("R-AN-6")
+    kind: Choice[ExportKind] = rule_field("R-AN-6")
     filters: ExportFiltersIn = rule_field("R-AN-5", default_factory=ExportFiltersIn)
     delimiter: Delimiter = rule_field("R-AN-6", ",")

@@ -4,36 +4,46 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictFloat
 
-from guichet.api.schemas.common import Input, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, rule_field
+from guichet.api.schemas.text import CallerId, Key, Line, Number, Phone, Text, Value
 from guichet.domain.enums import Channel
+
+#: At most this many contact attributes (R-TR-2), names up to 64 characters, text values up
+#: to 2048 (issue 12 finding 6: a chat's context is bounded, about 210 KB at most).
+MAX_ATTRIBUTES = 100
+AttributeValue = Value | Number | StrictFloat | StrictBool
 
 
 class ContactIdentity(Input):
     """Who the contact is: matched by external id, e-mail or phone, else created."""
 
-    name: str = Field("", max_length=200)
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=32)
-    external_id: str | None = Field(None, max_length=200)
+    name: Line = Field("", max_length=200)
+    email: Line | None = Field(None, max_length=320)
+    phone: Phone | None = Field(None, max_length=32, description="ASCII digits and + ( ) . / -")
+    external_id: Line | None = Field(None, max_length=200)
 
 
 class InteractionCreate(Input):
     """A new interaction (R-Q-5 flow entry, R-TR-1 targeting, or a target queue/skill)."""
 
-    channel: Channel
+    channel: Choice[Channel]
     contact: ContactIdentity | None = None
-    page_url: str | None = Field(None, max_length=2000)
-    referrer: str | None = Field(None, max_length=2000)
-    language: str | None = Field(None, max_length=35)
-    country: str | None = Field(None, max_length=2)
-    device: str | None = Field(None, max_length=50)
-    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    caller_id: str | None = Field(None, max_length=32)
-    queue_id: int | None = Field(None, ge=1)
-    skill_id: int | None = Field(None, ge=1)
-    flow_id: int | None = rule_field("R-Q-5", None, ge=1)
+    page_url: Line | None = rule_field("R-TR-2", None, max_length=2000)
+    referrer: Line | None = rule_field("R-TR-2", None, max_length=2000)
+    language: Line | None = rule_field("R-TR-2", None, max_length=35)
+    country: Line | None = rule_field("R-TR-2", None, max_length=2)
+    device: Line | None = rule_field("R-TR-2", None, max_length=50)
+    attributes: dict[Key, AttributeValue] = rule_field(
+        "R-TR-2", default_factory=dict, max_length=MAX_ATTRIBUTES
+    )
+    caller_id: CallerId | None = rule_field(
+        "R-Q-6", None, max_length=32, description="as presented: printable ASCII"
+    )
+    queue_id: Id | None = None
+    skill_id: Id | None = None
+    flow_id: Id | None = rule_field("R-Q-5", None)
     priority: float | None = rule_field("R-Q-8", None, gt=0, le=1000)
 
     def engine_body(self) -> dict[str, Any]:
@@ -59,45 +69,45 @@ class StateChange(Input):
     """R-W-1 state an agent asks for; a pause names an enabled reason (R-Q-9)."""
 
     state: Literal["available", "paused", "offline"]
-    pause_reason_id: int | None = rule_field("R-Q-9", None, ge=1)
+    pause_reason_id: Id | None = rule_field("R-Q-9", None)
 
 
 class QueueLogin(Input):
     """R-Q-12: the queues to be logged in to (replaces the current set)."""
 
-    queue_ids: list[int] = rule_field("R-Q-12", max_length=500)
+    queue_ids: list[Id] = rule_field("R-Q-12", max_length=500)
 
 
 class MessageCreate(Input):
     """A transcript message, from the agent or (for now, through the API) the contact."""
 
-    body: str = Field(min_length=1, max_length=10_000)
+    body: Text = Field(min_length=1, max_length=10_000)
     sender: Literal["agent", "contact"] = "agent"
 
 
 class TagsSet(Input):
     """R-W-2: the tags of the interaction (replaces the set)."""
 
-    tag_ids: list[int] = rule_field("R-W-2", max_length=100)
+    tag_ids: list[Id] = rule_field("R-W-2", max_length=100)
 
 
 class WrapUpUpdate(Input):
     """R-W-3: disposition and notes, during the interaction and its wrap-up."""
 
-    disposition_id: int | None = rule_field("R-W-3", None, ge=1)
-    notes: str | None = rule_field("R-W-3", None, max_length=10_000)
+    disposition_id: Id | None = rule_field("R-W-3", None)
+    notes: Text | None = rule_field("R-W-3", None, max_length=10_000)
 
 
 class TransferCreate(Input):
     """R-W-5: to an agent (personal queue), a queue or a skill; warm when consulted."""
 
-    to_agent_id: int | None = rule_field("R-W-5", None, ge=1)
-    to_queue_id: int | None = rule_field("R-W-5", None, ge=1)
-    to_skill_id: int | None = rule_field("R-W-5", None, ge=1)
+    to_agent_id: Id | None = rule_field("R-W-5", None)
+    to_queue_id: Id | None = rule_field("R-W-5", None)
+    to_skill_id: Id | None = rule_field("R-W-5", None)
     consulted: bool = False
 
 
 class KeyPress(Input):
     """A key the caller pressed: `#` accepts a callback (R-Q-6), `*` leaves a queue (R-Q-5)."""
 
-    key: str = rule_field("R-Q-6", min_length=1, max_length=1)
+    key: str = rule_field("R-Q-6", min_length=1, max_length=1, pattern=r"^[0-9*#]$")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import StrictFloat, StrictInt, StrictStr, computed_field
+from pydantic import Field, StrictFloat, computed_field
 
 from guichet.actions.queues import DEFAULTS
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, rule_field
+from guichet.api.schemas.text import Line, Phone
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
 
 NumberTypeName = Literal["mobile", "landline", "international", "toll_free"]
+#: A whole threshold: more than 0, at most a day in seconds (R-Q-6; the action checks the unit).
+ThresholdSeconds = Annotated[int, Field(ge=1, le=86400)]
+#: A threshold typed as text: ASCII digits with an optional decimal part (R-Q-6).
+ThresholdText = Annotated[str, Field(max_length=32, pattern=r"^[0-9]{1,12}([.,][0-9]{1,6})?$")]
 ThresholdUnit = Literal["seconds", "minutes", "hours"]
 _FACTORS: tuple[tuple[ThresholdUnit, int], ...] = (("hours", 3600), ("minutes", 60))
 
@@ -19,8 +24,8 @@ _FACTORS: tuple[tuple[ThresholdUnit, int], ...] = (("hours", 3600), ("minutes", 
 class CallbackThreshold(Input):
     """A callback wait threshold as typed by an administrator (R-Q-6)."""
 
-    value: StrictInt | StrictFloat | StrictStr = rule_field(
-        "R-Q-6", description="greater than 0; digits only when given as text"
+    value: ThresholdSeconds | StrictFloat | ThresholdText = rule_field(
+        "R-Q-6", description="greater than 0; ASCII digits only when given as text"
     )
     unit: ThresholdUnit = rule_field("R-Q-6")
 
@@ -38,19 +43,25 @@ class _QueueSettings(Input):
     extension: str | None = rule_field(
         "R-Q-1",
         None,
-        pattern=r"^\d{2,10}$",
-        description="call queues: 2-10 digits, unique; proposed when left out on creation",
+        max_length=10,
+        pattern=r"^[0-9]{2,10}$",
+        description="call queues: 2-10 ASCII digits, unique; proposed when left out on creation",
     )
-    queue_type: QueueType = rule_field("R-Q-1", None, description="call queues: standard | icr")
-    channel_types: list[Channel] = rule_field(
-        "R-Q-2", None, description="chat queues: chat, messaging, sms, email, social; call: voice"
+    queue_type: Choice[QueueType] = rule_field(
+        "R-Q-1", None, description="call queues: standard | icr"
     )
-    strategy: Strategy = rule_field("R-Q-4", None, description=_d("strategy"))
+    channel_types: list[Choice[Channel]] = rule_field(
+        "R-Q-2",
+        None,
+        max_length=len(Channel),
+        description="chat queues: chat, messaging, sms, email, social; call: voice",
+    )
+    strategy: Choice[Strategy] = rule_field("R-Q-4", None, description=_d("strategy"))
     offer_timeout_s: int = rule_field(
         "R-Q-4", None, ge=5, le=600, description=_d("offer_timeout_s")
     )
     max_no_answer: int = rule_field("R-Q-4", None, ge=0, le=20, description="0 = never pause")
-    skill_id: int | None = rule_field("R-Q-4", None, description="a skill of the organization")
+    skill_id: Id | None = rule_field("R-Q-4", None, description="a skill of the organization")
     wrap_up_s: int = rule_field("R-Q-7", None, ge=0, le=3600, description=_d("wrap_up_s"))
     agents_may_end_wrap_up: bool = rule_field("R-Q-7", None)
     require_disposition: bool = rule_field("R-W-3", None)
@@ -59,23 +70,23 @@ class _QueueSettings(Input):
     abandon_return_s: int = rule_field("R-X-9", None, ge=0, le=3600, description="0 = off")
     callback_enabled: bool = rule_field("R-Q-6", None)
     callback_threshold: CallbackThreshold | None = rule_field("R-Q-6", None)
-    callback_caller_id: str | None = rule_field(
+    callback_caller_id: Phone | None = rule_field(
         "R-Q-6", None, max_length=32, description="E.164, required when callback is enabled"
     )
-    callback_number_types: list[NumberTypeName] = rule_field("R-Q-6", None)
+    callback_number_types: list[NumberTypeName] = rule_field("R-Q-6", None, max_length=10)
 
 
 class QueueCreate(_QueueSettings):
     """A new call or chat queue."""
 
-    kind: QueueKind = rule_field("R-Q-1")
-    name: str = rule_field("R-Q-1", min_length=1, max_length=100)
+    kind: Choice[QueueKind] = rule_field("R-Q-1")
+    name: Line = rule_field("R-Q-1", min_length=1, max_length=100)
 
 
 class QueueUpdate(_QueueSettings):
     """Changes to a queue (PATCH: only the fields sent change; the kind cannot)."""
 
-    name: str = rule_field("R-Q-1", None, min_length=1, max_length=100)
+    name: Line = rule_field("R-Q-1", None, min_length=1, max_length=100)
 
 
 class QueueRead(Output):
@@ -126,8 +137,8 @@ class NextExtension(Output):
 class MembersWrite(Input):
     """Every member of a queue or campaign; agents in top-down order (R-Q-2, R-Q-3, R-Q-4)."""
 
-    agents: list[int] = rule_field("R-Q-2", max_length=10_000)
-    supervisors: list[int] = rule_field("R-Q-2", max_length=10_000)
+    agents: list[Id] = rule_field("R-Q-2", max_length=10_000)
+    supervisors: list[Id] = rule_field("R-Q-2", max_length=10_000)
 
 
 class MembersRead(Output):

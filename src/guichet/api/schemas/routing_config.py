@@ -7,67 +7,68 @@ the API accepts exactly what the engine can run (docs/targeting.md, docs/flows.m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import Field, StrictBool, StrictFloat, field_validator
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, rule_field
+from guichet.api.schemas.text import Document, Key, Line, Moment, Number, Text, Value
 from guichet.domain import Channel
 from guichet.persistence.models import TargetingRuleRow
 
 TR = "R-TR-1"
 QF = "R-Q-5"
 MAX_TEXT = 2048
-Scalar = StrictStr | StrictInt | StrictFloat
+Scalar = Value | Number | StrictFloat
+Values = Annotated[list[Value], Field(max_length=100)]
+#: A graph is {"nodes": [...]} and a few top-level keys; its size is bounded by the body limit.
+MAX_GRAPH_KEYS = 20
 
 
 class Condition(Input):
     """`field operator value`; lists for `in`/`not_in`, numbers for `gt`... (R-TR-1)."""
 
-    field: str = rule_field(TR, max_length=100, description="page_url, attributes.plan, ...")
-    operator: str = rule_field(TR, max_length=32, description="equals, contains, matches, ...")
-    value: Scalar | list[StrictStr] = rule_field(TR, "", description="text, number or list")
+    field: Line = rule_field(TR, max_length=100, description="page_url, attributes.plan, ...")
+    operator: Line = rule_field(TR, max_length=32, description="equals, contains, matches, ...")
+    value: Scalar | Values = rule_field(
+        TR, "", description="text (at most 2048 characters), number or list of at most 100 texts"
+    )
 
     @field_validator("value")
     @classmethod
-    def _as_text(cls, value: Scalar | list[str]) -> str | list[str]:
-        """Numbers are stored as text; lists are bounded like text."""
-        if isinstance(value, list):
-            if len(value) > 100 or any(len(v) > MAX_TEXT for v in value):
-                raise ValueError(f"at most 100 values of {MAX_TEXT} characters")
+    def _as_text(cls, value: str | float | list[str]) -> str | list[str]:
+        """Numbers are stored as text."""
+        if isinstance(value, list | str):
             return value
-        text = value if isinstance(value, str) else repr(value)
-        if len(text) > MAX_TEXT:
-            raise ValueError(f"at most {MAX_TEXT} characters")
-        return text
+        return repr(value)
 
 
 class Action(Input):
     """Route to a skill and/or a queue of the organization, with an optional priority."""
 
-    skill_id: int | None = rule_field(TR, None)
-    queue_id: int | None = rule_field(TR, None)
+    skill_id: Id | None = rule_field(TR, None)
+    queue_id: Id | None = rule_field(TR, None)
     priority: float | None = rule_field(TR, None, description=">= 0; overrides queue weight")
 
 
 class TargetingRuleCreate(Input):
     """A new rule; `position` (0-based) inserts it, default: last before the default rule."""
 
-    name: str = rule_field(TR, max_length=200)
+    name: Line = rule_field(TR, max_length=200)
     enabled: bool = True
     conditions: list[Condition] = rule_field(TR, default_factory=list, max_length=50)
     action: Action = rule_field(TR)
-    position: int | None = rule_field(TR, None, ge=0)
+    position: int | None = rule_field(TR, None, ge=0, le=100_000)
 
 
 class TargetingRuleUpdate(Input):
     """Changes to a rule (PATCH); `action` is replaced whole; `position` moves the rule."""
 
-    name: str = rule_field(TR, None, max_length=200)
+    name: Line = rule_field(TR, None, max_length=200)
     enabled: bool = rule_field(TR, None)
     conditions: list[Condition] = rule_field(TR, None, max_length=50)
     action: Action = rule_field(TR, None)
-    position: int = rule_field(TR, None, ge=0)
+    position: int = rule_field(TR, None, ge=0, le=100_000)
 
 
 class ConditionRead(Output):
@@ -118,34 +119,28 @@ class TargetingRuleRead(Output):
 class RuleOrder(Input):
     """Every rule id once, in evaluation order; the default rule's id may close the list."""
 
-    ids: list[int] = rule_field(TR, max_length=1000)
+    ids: list[Id] = rule_field(TR, max_length=1000)
 
 
 class ContactContext(Input):
     """The contact context a rule reads (R-TR-2)."""
 
-    page_url: str | None = rule_field("R-TR-2", None, max_length=MAX_TEXT)
-    referrer: str | None = rule_field("R-TR-2", None, max_length=MAX_TEXT)
-    language: str | None = rule_field("R-TR-2", None, max_length=64)
-    country: str | None = rule_field("R-TR-2", None, max_length=64)
-    device: str | None = rule_field("R-TR-2", None, max_length=256)
-    attributes: dict[str, Scalar | bool] = rule_field("R-TR-2", default_factory=dict)
-
-    @field_validator("attributes")
-    @classmethod
-    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
-        """At most 100 attributes with names of up to 64 characters."""
-        if len(value) > 100 or any(len(k) > 64 for k in value):
-            raise ValueError("at most 100 attributes, names of up to 64 characters")
-        return value
+    page_url: Line | None = rule_field("R-TR-2", None, max_length=MAX_TEXT)
+    referrer: Line | None = rule_field("R-TR-2", None, max_length=MAX_TEXT)
+    language: Line | None = rule_field("R-TR-2", None, max_length=64)
+    country: Line | None = rule_field("R-TR-2", None, max_length=64)
+    device: Line | None = rule_field("R-TR-2", None, max_length=256)
+    attributes: dict[Key, Value | Number | StrictFloat | StrictBool] = rule_field(
+        "R-TR-2", default_factory=dict, max_length=100, description="at most 100 attributes"
+    )
 
 
 class TargetingTest(Input):
     """A dry run: which rule would route this contact (R-TR-1, R-X-3)."""
 
-    channel: Channel = rule_field(TR)
+    channel: Choice[Channel] = rule_field(TR)
     context: ContactContext = rule_field("R-TR-2", default_factory=ContactContext)
-    at: AwareDatetime | None = rule_field(TR, None, description="default: now")
+    at: Moment | None = rule_field(TR, None, description="ISO-8601 with an offset; default: now")
 
 
 class TargetingTestResult(Output):
@@ -163,20 +158,20 @@ class TargetingTestResult(Output):
 class FlowCreate(Input):
     """A new flow; `graph` is {"nodes": [...]} as in docs/flows.md (R-Q-5)."""
 
-    name: str = rule_field(QF, max_length=200)
-    description: str = rule_field(QF, "", max_length=2000)
+    name: Line = rule_field(QF, max_length=200)
+    description: Text = rule_field(QF, "", max_length=2000)
     enabled: bool = True
-    graph: dict[str, Any] = rule_field(QF)
+    graph: Document = rule_field(QF, max_length=MAX_GRAPH_KEYS)
 
 
 class FlowUpdate(Input):
     """Changes to a flow (PATCH); `version`, when sent, must be the stored one (409 if not)."""
 
-    name: str = rule_field(QF, None, max_length=200)
-    description: str = rule_field(QF, None, max_length=2000)
+    name: Line = rule_field(QF, None, max_length=200)
+    description: Text = rule_field(QF, None, max_length=2000)
     enabled: bool = rule_field(QF, None)
-    graph: dict[str, Any] = rule_field(QF, None)
-    version: int = rule_field(QF, None, ge=1)
+    graph: Document = rule_field(QF, None, max_length=MAX_GRAPH_KEYS)
+    version: int = rule_field(QF, None, ge=1, le=2**31 - 1)
 
 
 class FlowRead(Output):
@@ -195,7 +190,7 @@ class FlowRead(Output):
 class FlowCheck(Input):
     """A graph to validate without saving (R-Q-5)."""
 
-    graph: dict[str, Any] = rule_field(QF)
+    graph: Document = rule_field(QF, max_length=MAX_GRAPH_KEYS)
 
 
 class GraphProblem(Output):

@@ -8,8 +8,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from guichet.api.schemas.common import Input, Output, rule_field
-from guichet.api.schemas.directory import MAX_IDS, patch_field
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.directory import patch_field
+from guichet.api.schemas.text import Line, Phone
 
 
 def _proficiency(value: int) -> int:
@@ -18,16 +19,18 @@ def _proficiency(value: int) -> int:
     return value
 
 
-Proficiency = Annotated[int, AfterValidator(_proficiency)]
+Proficiency = Annotated[
+    int, AfterValidator(_proficiency), Field(json_schema_extra={"minimum": 1, "maximum": 5})
+]
 
 
 class SkillCreate(Input):
     """A new skill (R-SK-1); ``parent_id`` places it in the forest (R-SK-2)."""
 
-    name: str = rule_field("R-SK-1", min_length=1, max_length=100)
-    parent_id: int | None = None
+    name: Line = rule_field("R-SK-1", min_length=1, max_length=100)
+    parent_id: Id | None = None
     visible_to_experts: bool = False
-    phone_number: str | None = rule_field("R-SK-1", None, max_length=16)
+    phone_number: Phone | None = rule_field("R-SK-1", None, max_length=16, description="E.164")
     overflow_out: bool = True
     overflow_in: bool = True
     overflow_after_s: int = rule_field("R-SK-4", 0, ge=0, le=86400)
@@ -36,10 +39,10 @@ class SkillCreate(Input):
 class SkillUpdate(Input):
     """Fields to change; ``parent_id: null`` makes a root, ``phone_number: null`` clears it."""
 
-    name: str = patch_field("R-SK-1", min_length=1, max_length=100)
-    parent_id: int | None = None
+    name: Line = patch_field("R-SK-1", min_length=1, max_length=100)
+    parent_id: Id | None = None
     visible_to_experts: bool = patch_field()
-    phone_number: str | None = rule_field("R-SK-1", None, max_length=16)
+    phone_number: Phone | None = rule_field("R-SK-1", None, max_length=16, description="E.164")
     overflow_out: bool = patch_field("R-SK-4")
     overflow_in: bool = patch_field("R-SK-4")
     overflow_after_s: int = patch_field("R-SK-4", ge=0, le=86400)
@@ -77,7 +80,7 @@ class SkillDescendants(Output):
 class UserSkillSet(Input):
     """One skill of a user's complete list, with its proficiency (default 3)."""
 
-    skill_id: int
+    skill_id: Id
     proficiency: Proficiency = 3
 
 
@@ -93,22 +96,22 @@ class UserSkillRead(Output):
 class SkillGrantItem(Input):
     """A skill to grant; without a proficiency, new grants get 3 and held ones keep theirs."""
 
-    skill_id: int
+    skill_id: Id
     proficiency: Proficiency | None = None
 
 
 class SkillGrants(Input):
     """R-SK-3: grant several skills to several users at once."""
 
-    user_ids: list[int] = rule_field("R-SK-3", min_length=1, max_length=MAX_IDS)
+    user_ids: list[Id] = rule_field("R-SK-3", min_length=1, max_length=MAX_IDS)
     skills: list[SkillGrantItem] = rule_field("R-SK-3", min_length=1, max_length=500)
 
 
 class SkillRevocations(Input):
     """R-SK-3: remove several skills from several users at once."""
 
-    user_ids: list[int] = rule_field("R-SK-3", min_length=1, max_length=MAX_IDS)
-    skill_ids: list[int] = rule_field("R-SK-3", min_length=1, max_length=500)
+    user_ids: list[Id] = rule_field("R-SK-3", min_length=1, max_length=MAX_IDS)
+    skill_ids: list[Id] = rule_field("R-SK-3", min_length=1, max_length=500)
 
 
 class GrantResult(Output):

@@ -3,36 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, rule_field
 from guichet.api.schemas.directory import patch_field
 from guichet.api.schemas.skills import UserSkillRead
+from guichet.api.schemas.text import Line, Word
 
 Role = Literal["administrator", "supervisor", "agent"]
+#: Interactions of one channel an agent takes at once (R-W-1); the action checks the channel.
+Slots = Annotated[int, Field(ge=0, le=100)]
 
 
 class UserCreate(Input):
     """A new user; without a password they cannot log in until one is set."""
 
-    email: str = Field(min_length=3, max_length=320)
-    display_name: str = Field("", max_length=200)
+    email: Line = Field(min_length=3, max_length=320)
+    display_name: Line = Field("", max_length=200)
     password: str | None = Field(None, min_length=8, max_length=1024)
     roles: list[Role] = rule_field("R-P-1", default_factory=lambda: ["agent"], max_length=3)
-    department_id: int | None = None
-    capacity: dict[str, int] = rule_field("R-W-1", default_factory=dict)
+    department_id: Id | None = None
+    capacity: dict[Word, Slots] = rule_field("R-W-1", default_factory=dict, max_length=10)
     budget: int = rule_field("R-X-8", 100, ge=1, le=1000)
 
 
 class UserUpdate(Input):
     """Fields to change; ``capacity`` changes the channels given and keeps the others."""
 
-    display_name: str = patch_field(min_length=1, max_length=200)
+    display_name: Line = patch_field(min_length=1, max_length=200)
     roles: list[Role] = patch_field("R-P-1", max_length=3)
-    department_id: int | None = None
-    capacity: dict[str, int] = patch_field("R-W-1")
+    department_id: Id | None = None
+    capacity: dict[Word, Slots] = patch_field("R-W-1", max_length=10)
     budget: int = patch_field("R-X-8", ge=1, le=1000)
     is_active: bool = patch_field()
     password: str = patch_field(min_length=8, max_length=1024)
