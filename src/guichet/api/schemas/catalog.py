@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import StrictBool
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Input, Output, UTCTime, rule_field
 
 Visibility = Literal["public", "private"]
 
@@ -33,8 +32,8 @@ class PauseReasonRead(Output):
     name: str
     enabled: bool
     is_system: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class PauseMenuRead(Output):
@@ -69,8 +68,8 @@ class LabelRead(Output):
     name: str
     active: bool
     created_by_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class CannedMessageCreate(Input):
@@ -114,8 +113,8 @@ class CannedMessageRead(Output):
     active: bool
     owner_id: int | None
     queue_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class DispositionCreate(Input):
@@ -144,8 +143,8 @@ class DispositionRead(Output):
     description: str
     active: bool
     position: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class TagCreate(Input):
@@ -165,5 +164,5 @@ class TagRead(Output):
 
     id: int
     name: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime

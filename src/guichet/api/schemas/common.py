@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from guichet.domain.times import iso
+
+#: A time in an answer: ISO 8601 UTC to the millisecond, ``2026-12-04T01:02:03.456Z``
+#: (domain/times.py), the format of every time the API and the WebSocket events carry.
+UTCTime = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class Input(BaseModel):

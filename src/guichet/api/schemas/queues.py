@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import StrictFloat, StrictInt, StrictStr, computed_field
 
 from guichet.actions.queues import DEFAULTS
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Input, Output, UTCTime, rule_field
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
 
 NumberTypeName = Literal["mobile", "landline", "international", "toll_free"]
@@ -101,8 +100,8 @@ class QueueRead(Output):
     callback_threshold_s: float | None
     callback_caller_id: str | None
     callback_number_types: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
     @computed_field  # type: ignore[prop-decorator]
     @property

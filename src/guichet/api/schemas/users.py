@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from guichet.api.schemas.common import Input, Output, rule_field
+from guichet.api.schemas.common import Input, Output, UTCTime, rule_field
 from guichet.api.schemas.directory import patch_field
 from guichet.api.schemas.skills import UserSkillRead
 
@@ -49,8 +48,8 @@ class UserRead(Output):
     capacity: dict[str, int]
     budget: int
     is_active: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class UserDetail(UserRead):
