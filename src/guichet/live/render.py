@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from guichet.domain import states
 from guichet.domain.times import iso, iso_t
 from guichet.persistence.models import AgentPresence, Interaction, Offer
 
@@ -13,10 +14,10 @@ __all__ = ["FINAL", "HELD", "WAITING", "agent_dict", "at", "interaction_dict", "
 
 #: Statuses of an interaction that waits in a queue list (R-S-1).
 WAITING = ("waiting", "callback")
-#: Statuses of an interaction an agent is working on.
-HELD = ("assigned", "paused")
+#: Statuses of an interaction an agent is working on (domain/states.py).
+HELD = states.HELD
 #: Statuses after which nothing routes the interaction any more.
-FINAL = ("ended", "abandoned", "unrouted")
+FINAL = states.OVER
 
 
 def at(t: float) -> datetime:
