@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
-from guichet.api import problems, ws
+from guichet.api import docs, problems, ws
 from guichet.api.deps import AppState
 from guichet.api.routes import ROUTERS
 from guichet.api.routes import analytics as analytics_routes
@@ -69,13 +69,14 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         summary="Self-hosted omnichannel contact center",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api.docs from local assets, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.guichet = state
     app.state.export_runner = export_runner
     problems.install(app)
+    docs.install(app, openapi_url="/api/openapi.json")
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:
