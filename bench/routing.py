@@ -258,14 +258,19 @@ def run_size(name: str, seed: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """Run every size in a child process and print the JSON report."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (`make bench` passes ``--json``)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--size", choices=sorted(SIZES), action="append")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    """Run every size in a child process and print the JSON report."""
+    args = build_parser().parse_args()
     if args.child:
         print(json.dumps(run_size(args.child, args.seed)))
         return

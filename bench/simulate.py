@@ -7,7 +7,7 @@ Prints one JSON object:
 
 Rates are per second of one core (process CPU time, best of `--repeat` runs), so other work
 on the machine does not distort them; wall-clock seconds are reported alongside.
-Run: `.venv/bin/python bench/simulate.py` (about half a minute).
+Run: `.venv/bin/python bench/simulate.py [--json]` (about half a minute; `make bench` runs it).
 """
 
 from __future__ import annotations
@@ -70,11 +70,19 @@ def bare_mmc(agents: int, rate_per_s: float, aht_s: float, count: int, seed: int
     return answered
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; ``--json`` is accepted like bench/routing.py's (`make bench`)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON only (the only output there is)"
+    )
+    return parser
+
+
 def main() -> None:
     """Run the three measurements and print the JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = build_parser().parse_args()
 
     single = single_queue(agents=10, arrival_rate_per_hour=100, aht_s=300, hours=400)
     run, cpu, wall = _timed(lambda: run_replication(single, seed=1), args.repeat)

@@ -104,3 +104,11 @@ def invalid(field: str, message: str, rule: str | None = None, code: str = "inva
 def conflict(field: str, message: str, rule: str | None = None, code: str = "conflict") -> Conflict:
     """Shorthand for a one-field conflict."""
     return Conflict(message, field=field, rule=rule, code=code)
+
+
+def not_found(noun: str, obj_id: object) -> NotFound:
+    """The one wording of a 404: a readable noun and the id (``"user 2 not found"``).
+
+    Nouns are words of docs/concepts.md, never table names (issue 12 finding 9).
+    """
+    return NotFound(f"{noun} {obj_id} not found")

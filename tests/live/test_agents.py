@@ -136,7 +136,9 @@ async def test_r_q_4_reject_goes_to_next_agent(world: LiveWorld, org_a: Org) -> 
     second = await agent(world, org_a, "second", queues=[web])
     ix = await chat(world, org_a, queue_id=web)
     await post(world, f"/api/v1/agent/offers/{ix['id']}/reject", first, None)
-    me = await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", second, None)
+    mine = await post(world, f"/api/v1/agent/offers/{ix['id']}/accept", second, None)
+    assert (mine["status"], mine["agent_id"]) == ("assigned", org_a.users["second"])
+    me = (await world.client.get("/api/v1/agent", headers=second)).json()
     assert me["state"] == "busy"
     got = (await world.client.get(f"/api/v1/interactions/{ix['id']}", headers=org_a.admin)).json()
     assert got["agent_id"] == org_a.users["second"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from guichet.domain.times import iso_t
 from guichet.live.dispositions import DISPOSITION_MISSING
 from guichet.persistence.models import InteractionEvent
 from tests.factories import Org, problem
@@ -58,7 +59,7 @@ async def test_r_w_3_timer_fires_frees_the_agent_and_marks_disposition_missing(
     """R-W-3, R-X-10: past ended_at + timer without a disposition, the wrap-up ends; logged."""
     ended, bob = await _ended(world, org_a, **REQUIRED)
     iid = ended["id"]
-    assert ended["disposition_due_at"] == START + 40
+    assert ended["disposition_due_at"] == iso_t(START + 40)
     assert datetime.fromisoformat(ended["ended_at"]).timestamp() + 30 == START + 40
     inbox = world.register(org_a, org_a.admin_id)
     await world.tick(org_a, 29)
@@ -111,7 +112,7 @@ async def test_r_w_3_disposition_before_the_deadline_cancels_the_timer(
         headers=bob,
     )
     assert r.status_code == 200, r.text
-    assert r.json()["disposition_due_at"] == START + 40  # the deadline was met
+    assert r.json()["disposition_due_at"] == iso_t(START + 40)  # the deadline was met
     assert router.dispositions == {}
     await world.tick(org_a, 31)
     assert (await _me(world, bob))["state"] == "wrap_up"
@@ -222,7 +223,7 @@ async def test_r_w_3_snapshot_shows_the_deadline_and_events_keep_it_exact(
     await verify(world, org_a, observers, end, {"interaction", "agent"})
     snap = await snapshot(world, org_a, bob_id, ["agent"])
     assert snap["wrap_up"]["id"] == ix["id"]
-    assert snap["wrap_up"]["disposition_due_at"] == START + 30
+    assert snap["wrap_up"]["disposition_due_at"] == iso_t(START + 30)
 
     async def note() -> None:
         url = f"/api/v1/interactions/{ix['id']}/wrap-up"

@@ -46,7 +46,9 @@ async def test_r_sk_3_r_q_4_chat_routed_by_skill_to_the_right_agent_end_to_end(
     r = await world.client.post(f"/api/v1/agent/offers/{iid}/accept", headers=bob)
     problem(r, 409)
     assert r.json()["rule"] == "R-Q-4"
-    me = await post(world, f"/api/v1/agent/offers/{iid}/accept", alice, None)
+    accepted = await post(world, f"/api/v1/agent/offers/{iid}/accept", alice, None)
+    assert (accepted["id"], accepted["status"], accepted["agent_id"]) == (iid, "assigned", alice_id)
+    me = (await world.client.get("/api/v1/agent", headers=alice)).json()
     assert me["state"] == "busy"
     got = (await world.client.get(f"/api/v1/interactions/{iid}", headers=alice)).json()
     assert (got["status"], got["agent_id"]) == ("assigned", alice_id)

@@ -42,7 +42,9 @@ async def test_r_w_5_cold_transfer_lands_in_personal_queue(world: LiveWorld, org
     snap = (await world.client.get(f"/api/v1/interactions/{iid}", headers=tom)).json()
     assert snap["status"] == "offered"
     mine = await post(world, f"/api/v1/agent/offers/{iid}/accept", tom, None)
-    assert mine["state"] == "busy"
+    assert (mine["status"], mine["agent_id"]) == ("assigned", tom_id)
+    me = (await world.client.get("/api/v1/agent", headers=tom)).json()
+    assert me["state"] == "busy"
     still = (await world.client.get(f"/api/v1/interactions/{other['id']}", headers=tom)).json()
     assert still["status"] in ("offered", "waiting")
 
@@ -76,7 +78,9 @@ async def test_r_w_5_warm_transfer_needs_target_available(world: LiveWorld, org_
     got = await transfer(world, iid, ann, to_agent_id=tom_id, consulted=True)
     assert got["status"] == 200, got
     assert (got["body"]["status"], got["body"]["personal_agent_id"]) == ("offered", tom_id)
-    me = await post(world, f"/api/v1/agent/offers/{iid}/accept", tom, None)
+    mine = await post(world, f"/api/v1/agent/offers/{iid}/accept", tom, None)
+    assert (mine["status"], mine["agent_id"]) == ("assigned", tom_id)
+    me = (await world.client.get("/api/v1/agent", headers=tom)).json()
     assert me["state"] == "busy"
 
 

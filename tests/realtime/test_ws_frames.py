@@ -148,7 +148,7 @@ def test_register_again_on_the_same_socket_replaces_the_queue(live: Live) -> Non
         live.publish(ada, {"type": "agent.updated", "at": datetime(2026, 1, 2, tzinfo=UTC)})
         got = frame(ws, "events")
     assert got["queue_id"] == second
-    assert got["events"] == [{"type": "agent.updated", "at": "2026-01-02T00:00:00+00:00", "id": 1}]
+    assert got["events"] == [{"type": "agent.updated", "at": "2026-01-02T00:00:00.000Z", "id": 1}]
 
 
 def test_snapshot_comes_from_the_installed_provider_after_the_queue_exists(live: Live) -> None:

@@ -187,12 +187,12 @@ async def get_campaign(
 ) -> Campaign:
     """One campaign; 404 when missing, elsewhere, or outside ``supervisor_id``'s (R-P-2)."""
     if not storable_id(campaign_id):
-        raise NotFound(f"campaigns {campaign_id} not found")
+        raise NotFound(f"campaign {campaign_id} not found")
     campaign = await get_in_org(session, Campaign, campaign_id, org_id)
     if supervisor_id is not None:
         found = select(Campaign.id).where(Campaign.id == campaign.id, _supervised(supervisor_id))
         if await session.scalar(found) is None:
-            raise NotFound(f"campaigns {campaign_id} not found")
+            raise NotFound(f"campaign {campaign_id} not found")
     return campaign
 
 

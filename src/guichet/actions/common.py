@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.errors import Conflict, NotFound, conflict, invalid
+from guichet.errors import Conflict, conflict, invalid, not_found
 
 
 class _OrgRow(Protocol):
@@ -23,6 +23,44 @@ T = TypeVar("T")
 # Ids are 32-bit integers on every engine; anything outside cannot exist (and PostgreSQL
 # drivers refuse to bind it), so it is answered like any unknown id.
 MAX_ID = 2**31 - 1
+
+
+#: The readable noun of each table whose rows a 404 can name (docs/concepts.md words, singular):
+#: an error says "user 2 not found", never "users 2 not found" (issue 12 finding 9).
+NOUNS: dict[str, str] = {
+    "access_roles": "access role",
+    "agent_presence": "agent",
+    "assignments": "assignment",
+    "auth_tokens": "token",
+    "campaigns": "campaign",
+    "canned_messages": "canned message",
+    "contacts": "contact",
+    "departments": "department",
+    "dispositions": "disposition",
+    "evaluations": "evaluation",
+    "export_jobs": "export job",
+    "flows": "flow",
+    "groups": "group",
+    "interaction_events": "event",
+    "interactions": "interaction",
+    "labels": "label",
+    "messages": "message",
+    "offers": "offer",
+    "organizations": "organization",
+    "pause_reasons": "pause reason",
+    "queues": "queue",
+    "role_assignments": "role assignment",
+    "skills": "skill",
+    "tags": "tag",
+    "targeting_rules": "targeting rule",
+    "users": "user",
+}
+
+
+def noun_of(model: type[Any]) -> str:
+    """The readable noun of a model's rows in error messages (``PauseReason`` -> "pause reason")."""
+    table = str(getattr(model, "__tablename__", "object"))
+    return NOUNS.get(table, table.removesuffix("s").replace("_", " "))
 
 
 def storable_id(obj_id: int) -> bool:
@@ -43,13 +81,13 @@ def name_key(name: str) -> str:
 async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
     """Load one row of the caller's organization, or raise 404 (never 403: no leak)."""
     if not storable_id(obj_id):
-        raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
+        raise not_found(noun_of(model), obj_id)
     table: Any = model
     row: T | None = await session.scalar(
         select(table).where(table.id == obj_id, table.org_id == org_id)
     )
     if row is None:
-        raise NotFound(f"{getattr(model, '__tablename__', 'object')} {obj_id} not found")
+        raise not_found(noun_of(model), obj_id)
     return row
 
 

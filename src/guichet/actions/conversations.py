@@ -28,6 +28,7 @@ from guichet.actions.common import check_ids_in_org, storable_id
 from guichet.authz import CCPermissions
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
+from guichet.domain import states
 from guichet.errors import NotFound, invalid
 from guichet.persistence.models import (
     AgentPresence,
@@ -44,7 +45,7 @@ from guichet.persistence.models import (
 )
 
 #: Statuses in which an agent handles the conversation (it can be joined, R-S-2).
-HELD = ("assigned", "paused")
+HELD = states.HELD
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def operational_where(user_id: int) -> ColumnElement[bool]:
     )
     return or_(
         Interaction.created_by_id == user_id,
-        Interaction.agent_id == user_id,
+        # agent_id names the last agent of an ended interaction too: only held ones count here.
+        and_(Interaction.agent_id == user_id, Interaction.status.in_(HELD)),
         Interaction.personal_agent_id == user_id,
         offered,
         wrapping,

@@ -17,18 +17,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import check_ids_in_org
+from guichet.domain.states import ACCEPTED, Op, accepts, refusal
 from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
 from guichet.live.commands import submit_checked
 from guichet.live.presence_sync import Publication
 from guichet.live.recovery import arrival_event
-from guichet.live.render import at, interaction_dict
+from guichet.live.render import at, interaction_dict, iso, offer_dict
 from guichet.persistence.models import (
     Contact,
     Interaction,
     InteractionEvent,
     InteractionTag,
     Message,
+    Offer,
     Queue,
     Skill,
 )
@@ -199,6 +201,38 @@ async def tag_ids(session: AsyncSession, *, iid: int) -> list[int]:
     return sorted(rows)
 
 
+async def open_offers(
+    session: AsyncSession, *, org_id: int, agent_id: int, now: float
+) -> list[dict[str, Any]]:
+    """R-Q-4, R-X-3: the agent's open offers that have not expired at ``now``, oldest first,
+    each with its explanation and the interaction it proposes (`GET /agent/offers`)."""
+    rows = await session.execute(
+        select(Offer, Interaction)
+        .join(Interaction, Interaction.id == Offer.interaction_id)
+        .where(
+            Offer.org_id == org_id,
+            Offer.agent_id == agent_id,
+            Offer.status == "open",
+            Offer.expires_at > now,
+        )
+        .order_by(Offer.id)
+    )
+    out = []
+    for offer, row in rows.tuples():
+        body = offer_dict(offer)
+        body["interaction"] = interaction_dict(row)
+        out.append(body)
+    return out
+
+
+def check_state(row: Interaction, op: Op, *, field: str | None = None) -> None:
+    """409 naming the rule when the interaction's state refuses ``op`` (domain/states.py, the
+    one table of what each state accepts; docs/concepts.md "Interaction states")."""
+    if not accepts(row.status, op):
+        rule = ACCEPTED[op][1]
+        raise Conflict(refusal(row.status, op), field=field, rule=rule, code="wrong_state")
+
+
 async def do_end(
     session: AsyncSession, live: LiveRegistry, *, org_id: int, actor_id: int, iid: int
 ) -> list[Decision]:
@@ -231,8 +265,7 @@ async def do_post_message(
     text: str,
 ) -> Message:
     """Store a transcript message and publish it to the agent and the queue's watchers."""
-    if row.status in ("ended", "abandoned", "unrouted"):
-        raise Conflict("the conversation is over", field="body", code="conversation_over")
+    check_state(row, Op.MESSAGE, field="body")
     if not text.strip():
         raise invalid("body", "a message needs some text")
     msg = Message(
@@ -280,7 +313,7 @@ def message_dict(msg: Message) -> dict[str, Any]:
         "sender": msg.sender,
         "sender_user_id": msg.sender_user_id,
         "body": msg.body,
-        "created_at": msg.created_at.isoformat(),
+        "created_at": iso(msg.created_at),
     }
 
 

@@ -14,6 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import get_in_org
+from guichet.actions.interactions import check_state
+from guichet.domain import states
+from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
 from guichet.live.deadlines import track
@@ -35,7 +38,7 @@ async def wrapping_agent(session: AsyncSession, *, org_id: int, iid: int) -> int
 
 async def _may_write(session: AsyncSession, row: Interaction, user_id: int) -> bool:
     """R-W-3: the agent handling it, or wrapping it up, may write; nobody else among agents."""
-    if row.agent_id == user_id:
+    if row.agent_id == user_id and row.status in states.HELD:
         return True
     return await wrapping_agent(session, org_id=row.org_id, iid=row.id) == user_id
 
@@ -66,6 +69,8 @@ async def do_set_wrap_up(
             raise Forbidden(
                 "the wrap-up of this interaction is over", rule="R-W-3", code="not_yours"
             )
+        field = "disposition_id" if "disposition_id" in changes else "notes"
+        check_state(fresh, Op.WRAP_UP, field=field)
         if changes.get("notes") is not None and fresh.closed:
             raise Conflict(
                 "notes are read-only once the wrap-up is over", field="notes", rule="R-W-3"

@@ -27,6 +27,7 @@ from guichet.actions.access import load_subject
 from guichet.analytics.csv import check_delimiter, stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, Record, Request, prepare
 from guichet.authz.access import Area, Scope, Subject
+from guichet.domain.times import iso
 from guichet.errors import NotFound, invalid
 from guichet.persistence.models import ExportJob, User
 from guichet.persistence.models.base import utcnow
@@ -67,9 +68,9 @@ def job_dict(job: ExportJob) -> dict[str, Any]:
         "filters": params.get("filters", {}),
         "size_bytes": job.size_bytes,
         "error": job.error,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-        "expires_at": job.expires_at,
+        "created_at": iso(job.created_at),
+        "finished_at": iso(job.finished_at),
+        "expires_at": iso(job.expires_at),
         "file_url": f"/api/v1/export-jobs/{job.id}/file" if job.status == "done" else None,
     }
 

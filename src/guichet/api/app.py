@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
-from guichet.api import problems, unavailable, ws
+from guichet.api import docs, problems, unavailable, ws
 from guichet.api.deps import AppState
 from guichet.api.limits import RequestBodyGate
 from guichet.api.routes import ROUTERS
@@ -91,7 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         summary="Self-hosted omnichannel contact center",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api.docs from local assets, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     unavailable.install(app)
     app.add_middleware(RequestBodyGate, max_bytes=settings.max_request_body_bytes)
+    docs.install(app, openapi_url="/api/openapi.json")
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in ROUTERS:

@@ -235,6 +235,7 @@ ROUTE_POLICIES: dict[tuple[str, str], RoutePolicy] = {
     # The agent's own live work (R-Q-4, R-Q-7, R-P-4).
     ("GET", f"{API}/agent"): AUTHENTICATED,
     ("GET", f"{API}/agent/state-menu"): AUTHENTICATED,
+    ("GET", f"{API}/agent/offers"): AUTHENTICATED,  # the caller's own, none for non-agents
     ("PUT", f"{API}/agent/state"): AGENT_SELF,
     ("PUT", f"{API}/agent/queues"): AGENT_SELF,
     ("POST", f"{API}/agent/offers/{{iid}}/accept"): AGENT_SELF,

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.times import parse_iso
 from guichet.live.apply import Batch, apply_batch
 from guichet.live.config_loader import Audience
 from guichet.live.dispositions import expire
@@ -24,7 +25,9 @@ def track(dues: dict[int, float], published: Mapping[str, Any]) -> None:
     iid = published["id"]
     due = published.get("disposition_due_at")
     if due is not None and published.get("disposition_id") is None:
-        dues[iid] = float(due)
+        # Published times are ISO 8601 text (domain/times.py), to the millisecond: the timer
+        # may fire under a millisecond early, which `dispositions.expire` tolerates.
+        dues[iid] = float(due) if isinstance(due, int | float) else parse_iso(due)
     else:
         dues.pop(iid, None)
 

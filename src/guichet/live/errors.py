@@ -123,7 +123,8 @@ def raise_refusal(decisions: Iterable[Decision]) -> None:
         found = _MAP.get((d.event, d.code))
         if found is None:
             if d.code in (RefusalCode.UNKNOWN_AGENT, RefusalCode.UNKNOWN_INTERACTION):
-                raise NotFound(f"{d.event}: {d.code.value} {d.subject_id}")
-            raise Conflict(f"{d.event} refused: {d.code.value}", code=d.code.value)
+                noun = "agent" if d.code is RefusalCode.UNKNOWN_AGENT else "interaction"
+                raise NotFound(f"{noun} {d.subject_id} not found")
+            raise Conflict(f"{d.event} refused: {d.code.value}")
         cls, field, rule, message = found
-        raise cls(message, field=field, rule=rule, code=d.code.value)
+        raise cls(message, field=field, rule=rule)

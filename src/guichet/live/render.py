@@ -6,24 +6,23 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from guichet.domain import states
+from guichet.domain.times import iso, iso_t
 from guichet.persistence.models import AgentPresence, Interaction, Offer
+
+__all__ = ["FINAL", "HELD", "WAITING", "agent_dict", "at", "interaction_dict", "iso", "iso_t"]
 
 #: Statuses of an interaction that waits in a queue list (R-S-1).
 WAITING = ("waiting", "callback")
-#: Statuses of an interaction an agent is working on.
-HELD = ("assigned", "paused")
+#: Statuses of an interaction an agent is working on (domain/states.py).
+HELD = states.HELD
 #: Statuses after which nothing routes the interaction any more.
-FINAL = ("ended", "abandoned", "unrouted")
+FINAL = states.OVER
 
 
 def at(t: float) -> datetime:
     """An engine time (POSIX seconds) as an aware UTC datetime."""
     return datetime.fromtimestamp(t, UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 text of an aware datetime, or None."""
-    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 def interaction_dict(row: Interaction, tag_ids: Iterable[int] = ()) -> dict[str, Any]:
@@ -43,12 +42,12 @@ def interaction_dict(row: Interaction, tag_ids: Iterable[int] = ()) -> dict[str,
         "overflow": row.overflow,
         "callback": row.callback,
         "callback_offered": row.callback_offered,
-        "queued_at": row.queued_at,
-        "order_t": row.order_t,
+        "queued_at": iso_t(row.queued_at),
+        "order_t": iso_t(row.order_t),
         "created_at": iso(row.created_at),
         "ended_at": iso(row.ended_at),
         "disposition_id": row.disposition_id,
-        "disposition_due_at": row.disposition_due_at,
+        "disposition_due_at": iso_t(row.disposition_due_at),
         "notes": row.notes,
         "closed": row.closed,
         "tag_ids": sorted(tag_ids),
@@ -64,7 +63,7 @@ def agent_dict(row: AgentPresence) -> dict[str, Any]:
         "reason": row.reason,
         "state_since": iso(row.state_since),
         "queue_ids": sorted(int(q) for q in row.queue_ids),
-        "wrap_up_until": row.wrap_up_until,
+        "wrap_up_until": iso_t(row.wrap_up_until),
         "wrap_interaction_id": row.wrap_interaction_id,
     }
 
@@ -75,7 +74,8 @@ def offer_dict(row: Offer) -> dict[str, Any]:
         "id": row.id,
         "interaction_id": row.interaction_id,
         "agent_id": row.agent_id,
-        "expires_at": row.expires_at,
+        "offered_at": iso(row.offered_at),
+        "expires_at": iso_t(row.expires_at),
         "outbound": row.outbound,
         "status": row.status,
         "explanation": row.explanation,

@@ -229,8 +229,9 @@ async def _wrap_up(session: AsyncSession, p: AgentPresence | None) -> dict[str, 
     return interaction_dict(row, tags.get(row.id, []))
 
 
-def _order(ix: dict[str, Any]) -> tuple[float, int]:
-    return (ix["order_t"] or 0.0, ix["id"])
+def _order(ix: dict[str, Any]) -> tuple[str, int]:
+    # ISO 8601 UTC times of one format sort as text (render.iso).
+    return (ix["order_t"] or "", ix["id"])
 
 
 def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from guichet.domain.times import iso
+
 # Close codes (4000-4999 are free for applications).
 CLOSE_BAD_TICKET = 4001
 """The ticket is missing, unknown, used or expired, or the session behind it ended."""
@@ -88,7 +90,9 @@ def parse_frame(text: str) -> Register | Resume | Ack | Ping:
 
 
 def _jsonable(value: object) -> object:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value

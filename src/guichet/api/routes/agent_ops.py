@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from guichet.actions import agents_live as actions
+from guichet.actions import interactions
 from guichet.api.deps import CurrentUser, SessionDep, StateDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.live import QueueLogin, StateChange
+from guichet.api.schemas.live import AgentOfferRead, QueueLogin, StateChange
 from guichet.live import LiveRegistry
-from guichet.live.render import agent_dict, offline_agent
-from guichet.persistence.models import AgentPresence
+from guichet.live.render import agent_dict, interaction_dict, offline_agent
+from guichet.persistence.models import AgentPresence, Interaction
 
 router = APIRouter(prefix="/agent", tags=["agent"], responses=CLIENT_ERRORS)
 
@@ -73,15 +74,29 @@ async def set_queues(
     return await _me(session, principal.user_id)
 
 
+@router.get("/offers", response_model=list[AgentOfferRead])
+async def list_offers(
+    principal: CurrentUser, session: SessionDep, state: StateDep
+) -> list[dict[str, Any]]:
+    """R-Q-4, R-X-3: the caller's open offers not yet expired, with the interaction each
+    proposes, its expiry and why it was offered to them; oldest first."""
+    return await interactions.open_offers(
+        session, org_id=principal.org_id, agent_id=principal.user_id, now=_live(state).clock()
+    )
+
+
 @router.post("/offers/{iid}/accept")
 async def accept(
     iid: int, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
-    """R-Q-4: accept an open offer (409 R-Q-4 once it expired or went elsewhere)."""
+    """R-Q-4: accept an open offer (409 R-Q-4 once it expired or went elsewhere); answers
+    the interaction, now assigned to the caller (the agent's state: `GET /agent`)."""
     await actions.do_answer_offer(
         session, _live(state), org_id=principal.org_id, user=principal.user, iid=iid, accept=True
     )
-    return await _me(session, principal.user_id)
+    row = await session.get(Interaction, iid, populate_existing=True)
+    assert row is not None  # accepted just now
+    return interaction_dict(row, await interactions.tag_ids(session, iid=iid))
 
 
 @router.post("/offers/{iid}/reject")

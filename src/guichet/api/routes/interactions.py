@@ -33,6 +33,7 @@ from guichet.api.schemas.live import (
 from guichet.api.schemas.text import Line
 from guichet.authz.access import Area, Subject
 from guichet.domain.enums import Channel
+from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden, NotFound
 from guichet.live import LiveRegistry
 from guichet.live.apply import interaction_audience
@@ -89,7 +90,8 @@ async def _worker_row(
 ) -> Interaction:
     """The interaction, if the caller handles it (or wraps it up) or watches it (R-W-2, R-W-3)."""
     row, watch = await _readable(session, principal, subject, iid)
-    if watch.covers(row) or row.agent_id == principal.user_id:
+    # agent_id may name the last agent of an ended interaction: she no longer works on it.
+    if watch.covers(row) or (row.agent_id == principal.user_id and row.status in conv.HELD):
         return row
     p = await session.get(AgentPresence, principal.user_id)
     if p is not None and p.wrap_interaction_id == row.id and p.wrap_up_until is not None:
@@ -312,6 +314,7 @@ async def set_tags(
 ) -> dict[str, Any]:
     """R-W-2: replace the interaction's tags."""
     row = await _worker_row(session, principal, subject, iid)
+    actions.check_state(row, Op.TAGS, field="tag_ids")
     ids = await check_ids_in_org(
         session, Tag, org_id=principal.org_id, ids=body.tag_ids, field="tag_ids"
     )

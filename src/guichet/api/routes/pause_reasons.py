@@ -68,7 +68,7 @@ async def get_pause_reason(
     only = _enabled_only(principal, None)
     row = await actions.get_pause_reason(session, org_id=principal.org_id, reason_id=reason_id)
     if only is True and not row.enabled:
-        raise NotFound(f"pause_reasons {reason_id} not found")
+        raise NotFound(f"pause reason {reason_id} not found")
     return PauseReasonRead.model_validate(row)
 
 

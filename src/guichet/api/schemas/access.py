@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.directory import patch_field
 from guichet.api.schemas.text import Line, Text, Word
 
@@ -57,8 +56,8 @@ class RoleRead(Output):
     name: str
     description: str
     grants: dict[AreaName, ScopeName]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class RoleTargets(Input):

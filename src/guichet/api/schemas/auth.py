@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from guichet.api.schemas.common import Input, Output
+from guichet.api.schemas.common import Input, Output, UTCTime
 from guichet.api.schemas.text import Line
 
 
@@ -57,9 +55,9 @@ class ApiTokenRead(Output):
     id: int
     name: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
+    created_at: UTCTime
+    expires_at: UTCTime | None
+    last_used_at: UTCTime | None
 
 
 class ApiTokenCreated(ApiTokenRead):

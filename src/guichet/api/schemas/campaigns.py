@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from guichet.api.schemas.common import Id, Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.queues import MembersRead, NumberTypeName
 from guichet.api.schemas.text import Line, Phone
 
@@ -87,8 +86,8 @@ class CampaignRead(Output):
     wrap_up_s: int
     agents_may_end_wrap_up: bool
     active: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class CampaignMembersWrite(Input):

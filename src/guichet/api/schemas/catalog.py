@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import StrictBool
 
-from guichet.api.schemas.common import Id, Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.text import Line, Text
 
 Visibility = Literal["public", "private"]
@@ -34,8 +33,8 @@ class PauseReasonRead(Output):
     name: str
     enabled: bool
     is_system: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class PauseMenuRead(Output):
@@ -70,8 +69,8 @@ class LabelRead(Output):
     name: str
     active: bool
     created_by_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class CannedMessageCreate(Input):
@@ -115,8 +114,8 @@ class CannedMessageRead(Output):
     active: bool
     owner_id: int | None
     queue_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class DispositionCreate(Input):
@@ -145,8 +144,8 @@ class DispositionRead(Output):
     description: str
     active: bool
     position: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class TagCreate(Input):
@@ -166,5 +165,5 @@ class TagRead(Output):
 
     id: int
     name: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime

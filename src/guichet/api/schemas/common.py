@@ -8,13 +8,22 @@ Query and path parameters are text by nature and stay lax (``?limit=10``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, Strict, WithJsonSchema
 
 from guichet.actions.common import MAX_ID
+from guichet.domain.times import iso
 
+#: A time in an answer: ISO 8601 UTC to the millisecond, ``2026-12-04T01:02:03.456Z``
+#: (domain/times.py), the format of every time the API and the WebSocket events carry.
+UTCTime = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 E = TypeVar("E")
 #: ``Choice[SomeEnum]``: an enumeration member, given by its value in a strict body.
 Choice = Annotated[E, Strict(False)]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.text import Line
 
 
@@ -38,8 +37,8 @@ class DepartmentRead(Output):
     id: int
     name: str
     parent_id: int | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class DepartmentNode(DepartmentRead):
@@ -73,5 +72,5 @@ class GroupRead(Output):
     id: int
     name: str
     member_ids: list[int]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime

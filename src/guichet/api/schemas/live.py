@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat
 
-from guichet.api.schemas.common import Choice, Id, Input, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.text import CallerId, Key, Line, Number, Phone, Text, Value
 from guichet.domain.enums import Channel
 
@@ -111,3 +111,57 @@ class KeyPress(Input):
     """A key the caller pressed: `#` accepts a callback (R-Q-6), `*` leaves a queue (R-Q-5)."""
 
     key: str = rule_field("R-Q-6", min_length=1, max_length=1, pattern=r"^[0-9*#]$")
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+class CandidateRead(Output):
+    """One agent the strategy considered, with its sort key (lower is better, R-X-3)."""
+
+    agent_id: str
+    score: float
+
+
+class ExplanationRead(Output):
+    """R-X-3: why the interaction was offered to this agent (docs/routing.md)."""
+
+    rule: str | None = None
+    queue_id: str | None = None
+    step: int = 0
+    skill: str | None = None
+    overflow: bool = False
+    strategy: str | None = None
+    candidates: list[CandidateRead] = Field(default_factory=list)
+    targeting_rule: str | None = None
+    waited_s: float = 0.0
+
+
+class InteractionSummary(Output):
+    """What an agent needs to decide on an offer: the interaction as it is now."""
+
+    id: int
+    channel: Channel
+    status: str
+    contact_id: int | None
+    queue_id: int | None
+    skill_id: int | None
+    priority: float | None
+    caller_id: str | None
+    context: dict[str, Any]
+    overflow: bool
+    callback: bool
+    created_at: UTCTime
+    queued_at: UTCTime | None
+
+
+class AgentOfferRead(Output):
+    """An open offer made to the signed-in agent (R-Q-4), until ``expires_at``."""
+
+    id: int
+    interaction_id: int
+    offered_at: UTCTime
+    expires_at: UTCTime
+    outbound: bool
+    explanation: ExplanationRead
+    interaction: InteractionSummary

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, computed_field
 
 from guichet.actions.queues import DEFAULTS
-from guichet.api.schemas.common import Choice, Id, Input, Output, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.text import Line, Phone
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
 
@@ -112,8 +111,8 @@ class QueueRead(Output):
     callback_threshold_s: float | None
     callback_caller_id: str | None
     callback_number_types: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
     @computed_field  # type: ignore[prop-decorator]
     @property

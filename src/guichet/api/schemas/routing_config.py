@@ -6,12 +6,11 @@ the API accepts exactly what the engine can run (docs/targeting.md, docs/flows.m
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictFloat, field_validator
 
-from guichet.api.schemas.common import Choice, Id, Input, Output, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.text import Document, Key, Line, Moment, Number, Text, Value
 from guichet.domain import Channel
 from guichet.persistence.models import TargetingRuleRow
@@ -97,8 +96,8 @@ class TargetingRuleRead(Output):
     is_default: bool
     conditions: list[ConditionRead]
     action: ActionRead
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
     @classmethod
     def of(cls, row: TargetingRuleRow) -> TargetingRuleRead:
@@ -183,8 +182,8 @@ class FlowRead(Output):
     enabled: bool
     version: int
     graph: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class FlowCheck(Input):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, rule_field
+from guichet.api.schemas.common import MAX_IDS, Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.directory import patch_field
 from guichet.api.schemas.text import Line, Phone
 
@@ -59,8 +58,8 @@ class SkillRead(Output):
     overflow_out: bool
     overflow_in: bool
     overflow_after_s: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class SkillNode(SkillRead):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from guichet.api.schemas.common import Id, Input, Output, rule_field
+from guichet.api.schemas.common import Id, Input, Output, UTCTime, rule_field
 from guichet.api.schemas.directory import patch_field
 from guichet.api.schemas.skills import UserSkillRead
 from guichet.api.schemas.text import Line, Word
@@ -52,8 +51,8 @@ class UserRead(Output):
     capacity: dict[str, int]
     budget: int
     is_active: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCTime
+    updated_at: UTCTime
 
 
 class UserDetail(UserRead):
