@@ -262,7 +262,10 @@ async def sync_batch(
         row.queue_id = _int(view.queue_id)
         row.skill_id = _int(view.skill)
         agent = _int(view.agent_id) if status in HELD else None
-        row.agent_id = agent
+        if agent is not None or status != InteractionStatus.ENDED:
+            # An ended interaction keeps naming the agent who handled it last (docs/concepts.md,
+            # the export's agent_id); `agent` (None) still closes her assignment below.
+            row.agent_id = agent
         row.personal_agent_id = _int(view.personal_agent_id)
         row.overflow = view.overflow
         row.callback = view.callback
