@@ -64,6 +64,23 @@ class LiveRegistry:
         disposition timers running (R-W-3). An organization whose rebuild fails is logged and
         retried in the background; the others start regardless.
         """
+        try:
+            org_ids = await self._orgs_with_live_work()
+        except Exception:
+            # An unmigrated database (tests, a broken set-up): serve, route on first use.
+            log.exception("could not list the organizations with live work at start-up")
+            return []
+        started = []
+        for org_id in org_ids:
+            try:
+                await self.router(org_id)
+                started.append(org_id)
+            except Exception as exc:
+                log.exception("routing of organization %s did not start; retrying", org_id)
+                self._schedule_repair(org_id, exc)
+        return started
+
+    async def _orgs_with_live_work(self) -> list[int]:
         async with self.sessions() as session:
             found = await session.scalars(
                 union(
@@ -83,15 +100,7 @@ class LiveRegistry:
             )
             org_ids = sorted(set(found))
             await session.rollback()
-        started = []
-        for org_id in org_ids:
-            try:
-                await self.router(org_id)
-                started.append(org_id)
-            except Exception as exc:
-                log.exception("routing of organization %s did not start; retrying", org_id)
-                self._schedule_repair(org_id, exc)
-        return started
+        return org_ids
 
     async def router(self, org_id: int) -> OrgRouter:
         """The organization's running router, rebuilt from the database if needed."""
