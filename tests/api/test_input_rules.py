@@ -148,10 +148,22 @@ async def test_intake_refuses_control_characters_in_the_contact(
 async def test_notes_are_multi_line_text_without_other_controls(world: World, org_a: Org) -> None:
     """R-W-3: notes may hold line breaks and tabs, never NUL or another control character."""
     queue = await _chat_queue(world, org_a)
+    # Notes are written on a conversation an agent holds (docs/concepts.md, states): Ada takes it.
+    members = {"agents": [org_a.admin_id], "supervisors": []}
+    for method, path, payload in (
+        ("PUT", f"/queues/{queue}/members", members),
+        ("PUT", "/agent/queues", {"queue_ids": [queue]}),
+        ("PUT", "/agent/state", {"state": "available"}),
+    ):
+        got = await world.client.request(method, API + path, json=payload, headers=org_a.admin)
+        assert got.status_code == 200, got.text
     body = {"channel": "chat", "queue_id": queue, "contact": {"name": "Eve"}}
     r = await world.client.post(f"{API}/interactions", json=body, headers=org_a.admin)
     assert r.status_code == 201, r.text
-    url = f"{API}/interactions/{r.json()['id']}/wrap-up"
+    iid = r.json()["id"]
+    got = await world.client.post(f"{API}/agent/offers/{iid}/accept", headers=org_a.admin)
+    assert got.status_code == 200, got.text
+    url = f"{API}/interactions/{iid}/wrap-up"
     for notes in ("called back\x00", "a\x1bb", "end\u2028"):
         body = problem(
             await world.client.patch(url, json={"notes": notes}, headers=org_a.admin), 422

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.errors import Conflict
-from guichet.persistence.models import AgentPresence, Interaction, Offer
+from guichet.persistence.models import AgentPresence, Interaction, InteractionEvent, Offer, utcnow
 
 #: Statuses of interactions routing still owns (the same list recovery replays).
 LIVE_STATUSES = ("new", "in_flow", "waiting", "offered", "callback", "assigned", "paused")
@@ -92,6 +92,42 @@ async def check_user_free(session: AsyncSession, *, org_id: int, user_id: int) -
         ),
     )
     _refuse("this user", counts, "R-P-1", "transfer their work to a colleague first")
+
+
+async def forget_agent(session: AsyncSession, *, org_id: int, user_id: int) -> None:
+    """A deactivated user leaves routing: offline, logged out of every queue (R-Q-12, R-W-1).
+
+    Only once `check_user_free` found no work of theirs; the routing loop drops the agent when
+    it reloads the configuration, which the user's change triggers.
+    """
+    row = await session.scalar(
+        select(AgentPresence).where(
+            AgentPresence.org_id == org_id, AgentPresence.user_id == user_id
+        )
+    )
+    if row is not None:
+        if row.state != "offline":
+            # The period in the previous state ends here for the analytics (R-AN-3, R-AN-8).
+            session.add(
+                InteractionEvent(
+                    org_id=org_id,
+                    at=utcnow(),
+                    type="agent.state_changed",
+                    agent_id=user_id,
+                    data={
+                        "from": row.state,
+                        "to": "offline",
+                        "reason": None,
+                        "previous_reason": row.reason,
+                    },
+                )
+            )
+            row.state_since = utcnow()
+        row.presence = row.state = "offline"
+        row.reason = None
+        row.queue_ids = []
+        row.wrap_up_until = None
+        row.wrap_interaction_id = None
 
 
 async def forget_queue(session: AsyncSession, *, org_id: int, queue_id: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import check_ids_in_org
 from guichet.actions.directory import check_name
-from guichet.actions.live_refs import check_user_free
+from guichet.actions.live_refs import check_user_free, forget_agent
 from guichet.authz import ADMINISTRATOR, ROLES
 from guichet.domain import Channel
 from guichet.errors import Conflict, Forbidden, conflict, invalid
@@ -273,6 +273,7 @@ async def do_update_user(
     active_after = bool(values.get("is_active", user.is_active))
     if user.is_active and not active_after:
         await check_user_free(session, org_id=user.org_id, user_id=user.id)
+        await forget_agent(session, org_id=user.org_id, user_id=user.id)
     if user.is_active and was_admin and not (active_after and ADMINISTRATOR in roles_after):
         await check_keeps_an_admin(session, user=user)
     for column, value in values.items():
