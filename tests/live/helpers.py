@@ -69,6 +69,23 @@ async def agent(
     return headers
 
 
+async def phone_flow(world: LiveWorld, org: Org, queue_id: int, wait_s: int) -> dict[str, Any]:
+    """A flow: phone entry, the queue node (``wait_s`` timeout; `*` or timeout: goodbye)."""
+    graph = {
+        "nodes": [
+            {"id": "in", "kind": "entry", "entry_type": "phone", "address": "+33 1 23 45 67 89",
+             "next": "q"},
+            {"id": "q", "kind": "queue", "queue_id": str(queue_id), "wait_timeout_s": wait_s,
+             "on_timeout": "bye", "on_exit": "bye"},
+            {"id": "bye", "kind": "hangup", "message": "Goodbye."},
+        ]
+    }  # fmt: skip
+    created: dict[str, Any] = await post(
+        world, "/api/v1/flows", org.admin, {"name": "Main", "graph": graph}
+    )
+    return created
+
+
 async def chat(world: LiveWorld, org: Org, **body: Any) -> dict[str, Any]:
     """A new chat interaction (as the organization's administrator)."""
     body.setdefault("channel", "chat")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from guichet.persistence.models import InteractionEvent, Offer
 from tests.factories import Org, problem
 from tests.live.conftest import LiveWorld
-from tests.live.helpers import agent, chat, post, queue
+from tests.live.helpers import agent, chat, phone_flow, post, queue
 
 
 async def test_r_w_6_paused_conversation_frees_capacity_and_comes_back(
@@ -96,16 +96,7 @@ async def test_r_q_6_callback_accepted_keeps_place_and_goes_out(
 async def test_r_q_5_flow_entry_queue_node_exit_and_timeout(world: LiveWorld, org_a: Org) -> None:
     """R-Q-5: a call enters its flow, waits at the queue node, leaves by `*` or the timeout."""
     calls = await queue(world, org_a, "Calls", kind="call", channel_types=["voice"])
-    graph = {
-        "nodes": [
-            {"id": "in", "kind": "entry", "entry_type": "phone", "address": "+33 1 23 45 67 89",
-             "next": "q"},
-            {"id": "q", "kind": "queue", "queue_id": str(calls), "wait_timeout_s": 60,
-             "on_timeout": "bye", "on_exit": "bye"},
-            {"id": "bye", "kind": "hangup", "message": "Goodbye."},
-        ]
-    }  # fmt: skip
-    flow = await post(world, "/api/v1/flows", org_a.admin, {"name": "Main", "graph": graph})
+    flow = await phone_flow(world, org_a, calls, 60)
     first = await chat(world, org_a, channel="voice", flow_id=flow["id"], caller_id="+33612345678")
     assert (first["status"], first["queue_id"]) == ("waiting", calls)
     left = await post(world, f"/api/v1/interactions/{first['id']}/keys", org_a.admin, {"key": "*"})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from guichet.persistence.models import AgentPresence, Interaction
 from tests.factories import Org, problem
 from tests.live.conftest import LiveWorld
-from tests.live.helpers import agent, chat, post, queue, skill
+from tests.live.helpers import agent, chat, phone_flow, post, queue, skill
 
 
 async def _status(world: LiveWorld, iid: int) -> str:
@@ -102,16 +102,7 @@ async def test_skill_with_live_work_is_not_deleted(world: LiveWorld, org_a: Org)
 
 async def test_flow_with_live_work_is_not_deleted(world: LiveWorld, org_a: Org) -> None:
     calls = await queue(world, org_a, "Calls", kind="call", channel_types=["voice"])
-    graph = {
-        "nodes": [
-            {"id": "in", "kind": "entry", "entry_type": "phone", "address": "+33 1 23 45 67 89",
-             "next": "q"},
-            {"id": "q", "kind": "queue", "queue_id": str(calls), "wait_timeout_s": 600,
-             "on_timeout": "bye", "on_exit": "bye"},
-            {"id": "bye", "kind": "hangup", "message": "Goodbye."},
-        ]
-    }  # fmt: skip
-    flow = await post(world, "/api/v1/flows", org_a.admin, {"name": "Main", "graph": graph})
+    flow = await phone_flow(world, org_a, calls, 600)
     ix = await chat(world, org_a, channel="voice", flow_id=flow["id"])
     assert ix["status"] == "waiting"
     await _refused(world, org_a, f"/api/v1/flows/{flow['id']}", "R-Q-5")

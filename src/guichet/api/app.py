@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from guichet import __version__
 from guichet.analytics.jobs import ExportRunner
-from guichet.api import docs, problems, unavailable, ws
+from guichet.api import docs, problems, ws
 from guichet.api.deps import AppState
 from guichet.api.limits import RequestBodyGate
 from guichet.api.routes import ROUTERS
@@ -98,7 +98,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.guichet = state
     app.state.export_runner = export_runner
     problems.install(app)
-    unavailable.install(app)
     app.add_middleware(RequestBodyGate, max_bytes=settings.max_request_body_bytes)
     docs.install(app, openapi_url="/api/openapi.json")
     app.include_router(health_router)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from guichet.errors import FieldProblem, GuichetError
+from guichet.errors import FieldProblem, GuichetError, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -154,6 +154,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GuichetError)
     async def _guichet_error(request: Request, exc: GuichetError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, Unavailable):  # 503: when to try again (RFC 9110)
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(
             request,
             status=exc.status,
