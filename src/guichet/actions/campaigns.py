@@ -26,8 +26,9 @@ from guichet.persistence.models import Campaign, CampaignMember
 RULE = "R-Q-3"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RECORDING = ("always", "never", "on_demand")
-_START = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-_END = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
+# re.ASCII: a digit is 0-9, never another script's digit (issue 12 finding 7, R-Q-3).
+_START = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$", re.ASCII)
+_END = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$", re.ASCII)
 
 #: What a new campaign gets for every setting the caller leaves out (timezone: the org's).
 DEFAULTS: dict[str, Any] = {

@@ -218,7 +218,7 @@ async def open_offers(
         .order_by(Offer.id)
     )
     out = []
-    for offer, row in rows.tuples():
+    for offer, row in rows:
         body = offer_dict(offer)
         body["interaction"] = interaction_dict(row)
         out.append(body)

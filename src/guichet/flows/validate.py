@@ -33,7 +33,8 @@ from .model import (
 RULE_ID = "R-Q-5"
 #: Longest wait a queue node may set: one day.
 MAX_WAIT_S = 86_400.0
-_PHONE = re.compile(r"^\+?\d[\d .\-()]{1,24}$")
+# re.ASCII: a digit is 0-9, never another script's digit (issue 12 finding 7).
+_PHONE = re.compile(r"^\+?\d[\d .\-()]{1,24}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTEXT_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,63}$")
 

@@ -30,9 +30,10 @@ class NumberType(StrEnum):
 
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
-_E164 = re.compile(r"^\+([1-9]\d{7,14})$")
-_NATIONAL_TRUNK = re.compile(r"^0(\d{8,12})$")
-_NANP = re.compile(r"^1?([2-9]\d{9})$")
+# re.ASCII: a digit is 0-9, never another script's digit (issue 12 finding 7).
+_E164 = re.compile(r"^\+([1-9]\d{7,14})$", re.ASCII)
+_NATIONAL_TRUNK = re.compile(r"^0(\d{8,12})$", re.ASCII)
+_NANP = re.compile(r"^1?([2-9]\d{9})$", re.ASCII)
 
 # Plans we know, by country code: (mobile, toll-free, premium) prefixes of the national number.
 _PLANS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {

@@ -97,6 +97,13 @@ def _add(node: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
         (_set("sales_q", "queue_id", ""), "/nodes/sales_q/queue_id", "missing_queue"),
         (_set("support_q", "queue_id", "ghost"), "/nodes/support_q/queue_id", "unknown_queue"),
         (_set("in", "address", "not a number"), "/nodes/in/address", "bad_entry"),
+        # Issue 12 finding 7: digits are ASCII digits (full-width ones are no phone number).
+        (_set("in", "address", "+３３ １ ２３ ４５ ６７ ８９"), "/nodes/in/address", "bad_entry"),
+        (
+            _set("hours", "schedule", {"days": {"mon": [["０９:００", "18:00"]]}}),
+            "/nodes/hours/schedule/days/mon/0",
+            "bad_schedule",
+        ),
         (_set("welcome", "text", "  "), "/nodes/welcome/text", "empty_text"),
         (
             _set("hours", "schedule", {"time_zone": "Mars/Olympus"}),

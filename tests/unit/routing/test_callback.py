@@ -201,7 +201,12 @@ def test_r_q_6_number_types(number: str, country: str, kind: NumberType) -> None
 
 @pytest.mark.parametrize(
     "value",
-    ["", "anonymous", "Withheld", "private", "unknown", "123", "+0612345678", "06 12 34", "abc"],
+    [
+        *("", "anonymous", "Withheld", "private", "unknown", "123", "+0612345678", "06 12 34"),
+        "abc",
+        "+３３６１２３４５６７８",  # full-width digits are no number (issue 12 finding 7)
+        "٠٦١٢٣٤٥٦٧٨",  # nor Arabic-Indic ones
+    ],
 )
 def test_r_q_6_invalid_caller_ids(value: str) -> None:
     """R-Q-6: anonymous, withheld, empty, short or lettered caller IDs are not valid."""
