@@ -208,3 +208,30 @@ async def test_r_q_4_declines_survive_a_restart(world: LiveWorld, org_a: Org) ->
     await put(world, "/api/v1/agent/state", heads[first], {"state": "paused"})
     await put(world, "/api/v1/agent/state", heads[first], {"state": "available"})
     assert await _offered_to(world, ix["id"]) == first
+
+
+async def test_a_failed_start_leaves_no_loop_running(
+    world: LiveWorld, org_a: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild that fails half-way stops the loop it started: a retry never makes two loops
+    route one organization (issue 12 finding 1, the loop restarts after failures)."""
+    web = await queue(world, org_a, "Web")
+    await agent(world, org_a, "ann", queues=[web])
+    await restart(world)
+
+    async def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(loop.OrgRouter, "submit", broken)  # the saved states fail to apply
+    with pytest.raises(RuntimeError):
+        await world.live.router(org_a.id)
+
+    def loops() -> int:
+        name = f"guichet-router-{org_a.id}"
+        return sum(1 for t in asyncio.all_tasks() if t.get_name() == name and not t.done())
+
+    await asyncio.sleep(0)
+    assert loops() == 0
+    monkeypatch.undo()
+    await world.live.router(org_a.id)
+    assert loops() == 1

@@ -161,11 +161,16 @@ class LiveRegistry:
                 )
             return None, None
 
-        await router.run(reclaim, interactions=[str(i) for i in reclaimed])
-        for ev in plan.agent_events:
-            await router.submit(ev)
-        for iid in plan.new_interactions:
-            await router.submit(await self._arrival(iid))
+        try:
+            await router.run(reclaim, interactions=[str(i) for i in reclaimed])
+            for ev in plan.agent_events:
+                await router.submit(ev)
+            for iid in plan.new_interactions:
+                await router.submit(await self._arrival(iid))
+        except BaseException:
+            # Never leave a half-started loop running beside the one a retry will start.
+            await router.stop()
+            raise
         return router
 
     async def _own_sessions(self, org_id: int) -> async_sessionmaker[AsyncSession]:
