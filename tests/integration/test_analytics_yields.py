@@ -12,8 +12,6 @@ machine adds stalls of its own now and then, the code's own stretches come every
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -29,40 +27,10 @@ from guichet.persistence.db import create_engine, read_session_factory, session_
 from guichet.persistence.migrate import upgrade
 from guichet.persistence.models import AnalyticsInteraction
 from tests.conftest import Database
+from tests.heartbeat import Heartbeat
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 INTERACTIONS = 3000
-
-
-class Heartbeat:
-    """A task that wakes every few milliseconds and records the longest gap between turns."""
-
-    def __init__(self, period: float = 0.002) -> None:
-        self.period = period
-        self.max_gap = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _beat(self) -> None:
-        last = time.perf_counter()
-        while True:
-            await asyncio.sleep(self.period)
-            now = time.perf_counter()
-            self.max_gap = max(self.max_gap, now - last)
-            last = now
-
-    async def __aenter__(self) -> Heartbeat:
-        # A full collection of the test process's heap stops the loop whatever the code does:
-        # the objects made so far are set aside so that the loop's own waits are measured.
-        gc.collect()
-        gc.freeze()
-        self._task = asyncio.create_task(self._beat())
-        await asyncio.sleep(0)
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        gc.unfreeze()
 
 
 @pytest.fixture
@@ -87,7 +55,7 @@ async def test_catch_up_and_export_give_the_loop_turns(
     assert rows > 20_000  # more than one catch-up batch
     ratios = []
     for attempt in range(3):
-        async with Heartbeat() as beat:
+        async with Heartbeat(0.002) as beat:
             started = time.perf_counter()
             async with sessions() as session:
                 if attempt == 0:
@@ -111,7 +79,7 @@ async def test_catch_up_and_export_give_the_loop_turns(
     columns = exports.EXPORTS["interactions"].columns
     ratios = []
     for _ in range(3):
-        async with Heartbeat() as beat:
+        async with Heartbeat(0.002) as beat:
             started = time.perf_counter()
             size = 0
             lines = 0

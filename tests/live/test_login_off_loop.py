@@ -11,7 +11,6 @@ created and offered, R-X-10) while they run. Both must stay far below the hashin
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -27,6 +26,7 @@ from guichet.security import Passwords
 from tests.api.conftest import test_settings as app_settings
 from tests.conftest import Database
 from tests.factories import PASSWORD, Org, World
+from tests.heartbeat import Heartbeat
 from tests.live.helpers import put, queue
 
 LOGIN = "/api/v1/auth/login"
@@ -59,39 +59,6 @@ async def world(database: Database) -> AsyncIterator[World]:
         await state.live.stop()
     state.passwords.close()
     await state.engine.dispose()
-
-
-class Heartbeat:
-    """A task that wakes every ``period`` seconds and records the longest gap between turns."""
-
-    def __init__(self, period: float = 0.005) -> None:
-        self.period = period
-        self.max_gap = 0.0
-        self.turns = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _beat(self) -> None:
-        last = time.perf_counter()
-        while True:
-            await asyncio.sleep(self.period)
-            now = time.perf_counter()
-            self.max_gap = max(self.max_gap, now - last)
-            self.turns += 1
-            last = now
-
-    def __enter__(self) -> Heartbeat:
-        # A full collection of the test process's large heap (pytest, hypothesis, every module
-        # of the suite) stops every thread for a few hundred milliseconds, argon2 or not: the
-        # objects made so far are set aside so that what is measured is the loop's own waits.
-        gc.collect()
-        gc.freeze()
-        self._task = asyncio.create_task(self._beat())
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        gc.unfreeze()
 
 
 def timed(fn: Callable[..., object], *args: object) -> float:
