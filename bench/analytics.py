@@ -5,7 +5,7 @@ Prints {"sqlite": {"interactions", "events", "dashboards_s": {"callers_in_queue"
 "projection_events_per_s", "insert_rows_per_s", "baseline_count_s", ...}, "postgresql": ...}.
 Per database (a SQLite file in a temporary directory; a fresh PostgreSQL schema, dropped
 afterwards): migrated, then `--interactions` interactions over 30 days from
-`guichet.analytics.simlog.synthetic_log` (about 10 event-log rows each) bulk-inserted; the
+`guichet_testing.simlog.synthetic_log` (about 10 event-log rows each) bulk-inserted; the
 projector folds the whole log (`store.catch_up`: events per second); each dashboard query of
 `guichet.analytics.queries` over the 30 days, best of three; the full CSV export of the
 interactions (`analytics.jobs.write_csv`, the export job's writer): rows per second, then
@@ -35,11 +35,11 @@ from guichet.analytics import queries, store
 from guichet.analytics.exports import Request
 from guichet.analytics.jobs import write_csv
 from guichet.analytics.metrics import Filters
-from guichet.analytics.simlog import Batch, insert_log, next_ids, synthetic_log
 from guichet.authz.access import Scope, Subject, grants
 from guichet.persistence.db import create_engine, read_session_factory, session_factory
 from guichet.persistence.migrate import upgrade
 from guichet.persistence.models import AnalyticsInteraction
+from guichet_testing.simlog import Batch, insert_log, next_ids, synthetic_log
 from live_support import DEFAULT_PG, Database, postgres_db, sqlite_db
 
 DAYS = 30

@@ -31,7 +31,6 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from guichet.actions.access import load_subject
 from guichet.api import create_app
 from guichet.api.policies import (
     ROUTE_POLICIES,
@@ -48,6 +47,7 @@ from guichet.authz.access import DIRECTOR_ROLE, MANAGER_ROLE, Area, Scope
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR, Permission
 from guichet.config import Settings
 from guichet.persistence.models import User
+from guichet.queries.access import load_subject
 from tests.api.matrix_support import (
     NO_ROW,
     TEAM_LEAD,

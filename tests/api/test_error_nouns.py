@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from guichet.actions.common import NOUNS, noun_of
 from guichet.persistence.models import Base
+from guichet.queries.lookups import NOUNS, noun_of
 from tests.factories import Org, World
 
 MISSING = 987_654

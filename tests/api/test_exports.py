@@ -589,8 +589,8 @@ async def test_interrupted_job_fails_at_startup(world: World) -> None:
 async def test_progress_is_written_every_few_rows(world: World, tmp_path: Path) -> None:
     """Progress callbacks every ``every`` rows and at the end; the file is the export."""
     sc = await _scene(world)
-    from guichet.actions.access import load_subject
     from guichet.persistence.models import User
+    from guichet.queries.access import load_subject
 
     async with world.state.sessions() as s:
         user = await s.get(User, sc.a.admin_id)

@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 from sqlalchemy import delete
 
-from guichet.actions.routing_config import check_routing_references, load_flows
+from guichet.actions.routing_config import check_routing_references
 from guichet.errors import Conflict
 from guichet.flows import Arrived, Enqueue, KeyPressed, step
+from guichet.live.routing_rules import load_flows
 from guichet.persistence.models import Queue
 from tests.factories import Org, World, problem
 

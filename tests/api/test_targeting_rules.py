@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from guichet.actions.permissions import do_update_permissions
-from guichet.actions.routing_config import load_targeting
+from guichet.live.routing_rules import load_targeting
 from guichet.routing.targeting import TargetAction
 from tests.factories import Org, World, problem
 

@@ -4,7 +4,7 @@ A small world of two organizations (a department tree, users, groups, queues wit
 contacts with owners and departments, conversations with current and earlier agents, canned
 messages) is built once per test; random subjects then compare, area by area, the rows the
 SQL ``WHERE`` returns with the objects :func:`guichet.authz.access.may` allows (R-A-2..R-A-6),
-and :func:`guichet.actions.access.load_subject` with the roles that reach a user (R-A-3).
+and :func:`guichet.queries.access.load_subject` with the roles that reach a user (R-A-3).
 """
 
 from __future__ import annotations
@@ -19,16 +19,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from guichet.actions.access import _compile as compile_filter
-from guichet.actions.access import (
-    access_interaction,
-    access_queue,
-    canned_where,
-    conversation_facts,
-    conversation_where,
-    load_subject,
-    queue_where,
-)
 from guichet.actions.directory import do_create_department, do_create_group
 from guichet.actions.orgs import do_create_organization
 from guichet.actions.queues import do_create_queue, do_set_queue_members
@@ -75,6 +65,16 @@ from guichet.persistence.models import (
     QueueMember,
     RoleAssignment,
     User,
+)
+from guichet.queries.access import _compile as compile_filter
+from guichet.queries.access import (
+    access_interaction,
+    access_queue,
+    canned_where,
+    conversation_facts,
+    conversation_where,
+    load_subject,
+    queue_where,
 )
 from guichet.security import Passwords
 from tests.conftest import Database

@@ -1,7 +1,7 @@
 """One simulated day through the whole analytics chain, on SQLite and PostgreSQL (R-AN-1..R-AN-4).
 
 The simulator drives the real routing engine through a day of voice and chat traffic (shifts,
-breaks, wrap-up, abandons); `guichet.analytics.simlog` writes the event log the live service
+breaks, wrap-up, abandons); `guichet_testing.simlog` writes the event log the live service
 would have written and inserts it into a fresh database; the projector folds it
 (`store.catch_up`); the dashboard SQL (`queries`) must then agree with the simulator's own
 counts and measures, and with the pure reference (`metrics`) over the same log folded in
@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.analytics import folds, metrics, queries, store
 from guichet.analytics.metrics import Filters
-from guichet.analytics.simlog import SimLog, insert_log, next_ids, simulate_log
 from guichet.authz.access import Scope, Subject, grants
 from guichet.persistence.db import create_engine, session_factory
 from guichet.persistence.migrate import upgrade
 from guichet.sim.scenario import Scenario, scenario_from_dict
+from guichet_testing.simlog import SimLog, insert_log, next_ids, simulate_log
 from tests.conftest import Database
 
 TZ = "Europe/Paris"

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from guichet.analytics import exports, store
 from guichet.analytics.csv import stream_csv
-from guichet.analytics.simlog import insert_log, next_ids, synthetic_log
 from guichet.authz.access import Scope, Subject, grants
 from guichet.persistence.db import create_engine, read_session_factory, session_factory
 from guichet.persistence.migrate import upgrade
 from guichet.persistence.models import AnalyticsInteraction
+from guichet_testing.simlog import insert_log, next_ids, synthetic_log
 from tests.conftest import Database
 from tests.heartbeat import Heartbeat
 

@@ -40,10 +40,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from guichet.actions.routing_config import flow_queue_ids
 from guichet.api.deps import AppState
 from guichet.domain.enums import Channel
 from guichet.live import LiveRegistry
+from guichet.live.routing_rules import flow_queue_ids
 from guichet.persistence.models import (
     AgentPresence,
     Assignment,

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from guichet.actions.access import load_subject
 from guichet.authz.access import Area, conversation_filter
 from guichet.live.config_loader import StatisticsReach, fingerprint, statistics_reach
 from guichet.live.snapshot import LIVE, live_snapshot
 from guichet.persistence.models import AccessRole, Group, RoleAssignment, User, group_members
+from guichet.queries.access import load_subject
 from tests.conftest import Database
 from tests.factories import Org
 from tests.live.conftest import LiveWorld

@@ -21,13 +21,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import ancestors, grants_of, load_subject
-from guichet.actions.common import (
-    check_name_free,
-    commit_or_conflict,
-    name_key,
-    storable_id,
-)
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name, first_control
 from guichet.authz import access as policy
 from guichet.authz.access import AREAS, Area, Scope, Subject
@@ -40,6 +34,8 @@ from guichet.persistence.models import (
     User,
     group_members,
 )
+from guichet.queries.access import ancestors, grants_of, load_subject
+from guichet.queries.lookups import check_name_free, name_key, storable_id
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 500
@@ -386,3 +382,25 @@ async def _target_names(
             )
             out.update({(kind, row_id): name for row_id, name in rows.all()})
     return out
+
+
+async def ensure_predefined_roles(session: AsyncSession, *, org_id: int) -> None:
+    """Give the organization the predefined roles it lacks (R-A-1); the caller commits."""
+    have = set(
+        await session.scalars(
+            select(AccessRole.key).where(AccessRole.org_id == org_id, AccessRole.key.is_not(None))
+        )
+    )
+    for role in policy.PREDEFINED_ROLES:
+        if role.key in have:
+            continue
+        session.add(
+            AccessRole(
+                org_id=org_id,
+                key=role.key,
+                name=role.name,
+                name_key=role.name.lower(),
+                grants={a.value: s.label for a, s in role.grants.items()},
+            )
+        )
+    await session.flush()

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.actions.pause_reasons import menu_reasons
 from guichet.actions.permissions import load_permissions
 from guichet.authz.cc import AGENT
@@ -30,6 +29,7 @@ from guichet.persistence.models import (
     Skill,
     User,
 )
+from guichet.queries.lookups import check_ids_in_org, get_in_org
 from guichet.routing import (
     AgentQueuesChanged,
     AgentStateChanged,

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import storable_id
 from guichet.actions.users import check_password
 from guichet.errors import Forbidden, Invalid, NotFound, Unauthorized, invalid
 from guichet.persistence.models import AuthToken, User, utcnow
+from guichet.queries.lookups import storable_id
 from guichet.security import Passwords, new_token, token_digest
 from guichet.security_throttle import LoginThrottle
 

@@ -12,7 +12,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key, storable_id
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.queue_rules import (
     check_e164,
     check_members,
@@ -22,6 +22,7 @@ from guichet.actions.queue_rules import (
 )
 from guichet.errors import NotFound, conflict, invalid
 from guichet.persistence.models import Campaign, CampaignMember
+from guichet.queries.lookups import get_in_org, name_key, storable_id
 
 RULE = "R-Q-3"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -2,7 +2,7 @@
 
 A public message belongs to the whole organization or to one queue (``queue_id``). Who reads
 which is the access-rights rule "canned responses" (R-A-2), compiled into the SQL of every
-list and load by :func:`guichet.actions.access.canned_where`: everyone reads the organization's
+list and load by :func:`guichet.queries.access.canned_where`: everyone reads the organization's
 public messages and the public messages of the queues they belong to, the scope widens that to
 their department's queues or every queue, and a private message is its author's alone (R-Q-11).
 Managing is unchanged: the R-P-3 switches, public messages needing ``canned.manage_public``.
@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import canned_where
-from guichet.actions.common import commit_or_conflict, name_key, storable_id
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.queues import QueueReach
 from guichet.actions.text import clean_body, clean_name, first_control, name_contains
 from guichet.authz import Permission
 from guichet.authz.access import Subject
 from guichet.errors import Forbidden, NotFound, conflict, invalid
 from guichet.persistence.models import CannedMessage, Queue
+from guichet.queries.access import canned_where
+from guichet.queries.lookups import name_key, storable_id
 
 RULE = "R-Q-11"
 PUBLIC = "public"

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import conversation_where
-from guichet.actions.common import check_ids_in_org, storable_id
 from guichet.actions.conversations import page
 from guichet.actions.text import first_control
 from guichet.authz.access import Area, Scope, Subject
 from guichet.errors import Forbidden, NotFound, invalid
 from guichet.live.render import iso
 from guichet.persistence.models import Contact, Department, Interaction, User
+from guichet.queries.access import conversation_where
+from guichet.queries.lookups import check_ids_in_org, storable_id
 
 NAME_MAX = 200
 

@@ -23,8 +23,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import conversation_where
-from guichet.actions.common import check_ids_in_org, storable_id
 from guichet.authz import CCPermissions
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
@@ -43,6 +41,8 @@ from guichet.persistence.models import (
     Tag,
     User,
 )
+from guichet.queries.access import conversation_where
+from guichet.queries.lookups import check_ids_in_org, storable_id
 
 #: Statuses in which an agent handles the conversation (it can be joined, R-S-2).
 HELD = states.HELD

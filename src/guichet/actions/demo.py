@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import ensure_predefined_roles
-from guichet.actions.access_roles import check_grants
-from guichet.actions.common import name_key
+from guichet.actions.access_roles import check_grants, ensure_predefined_roles
 from guichet.actions.orgs import do_create_organization, get_organization_by_slug
 from guichet.actions.users import do_create_user
 from guichet.config import Settings
@@ -33,6 +31,7 @@ from guichet.persistence.models import (
     User,
     UserSkill,
 )
+from guichet.queries.lookups import name_key
 from guichet.security import Passwords
 
 DEMO_SLUG = "demo"

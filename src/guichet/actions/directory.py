@@ -9,10 +9,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org, check_name_free, commit_or_conflict, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name
 from guichet.errors import Conflict, invalid
 from guichet.persistence.models import Department, Group, User, group_members
+from guichet.queries.lookups import check_ids_in_org, check_name_free, name_key
 
 T = TypeVar("T")
 NAME_MAX = 200

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name, first_control, name_contains
 from guichet.errors import invalid
 from guichet.persistence.models import Disposition
+from guichet.queries.lookups import check_name_free, get_in_org, name_key
 
 RULE = "R-W-3"
 MAX_NAME = 100

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import access_interaction
 from guichet.actions.conversations import Watch, may_read, sees
 from guichet.actions.text import clean_name, first_control
 from guichet.authz.access import Area, Subject
 from guichet.errors import Conflict, Forbidden, NotFound, invalid
 from guichet.live.render import iso
 from guichet.persistence.models import Assignment, Evaluation, Interaction, InteractionEvent
+from guichet.queries.access import access_interaction
 
 #: The statuses in which a conversation can be rated: it is over and an agent handled it.
 EVALUABLE = ("ended",)

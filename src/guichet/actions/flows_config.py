@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from guichet.actions.common import commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.live_refs import check_flow_free
 from guichet.actions.text import clean_name
 from guichet.errors import FieldProblem, Invalid, conflict, invalid
 from guichet.flows import Flow, FlowFormatError, flow_from_dict, flow_to_dict, validate_flow
 from guichet.persistence.models import FlowRow, Queue, QueueMember
+from guichet.queries.lookups import get_in_org, name_key
 
 RULE = "R-Q-5"
 MAX_NAME = 100

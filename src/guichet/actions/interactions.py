@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org
 from guichet.domain.states import ACCEPTED, Op, accepts, refusal
 from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
@@ -34,6 +33,7 @@ from guichet.persistence.models import (
     Queue,
     Skill,
 )
+from guichet.queries.lookups import check_ids_in_org
 from guichet.routing import (
     Decision,
     Event,

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name, name_contains
 from guichet.persistence.models import Label
+from guichet.queries.lookups import check_name_free, get_in_org, name_key
 
 RULE = "R-Q-10"
 MAX_NAME = 100

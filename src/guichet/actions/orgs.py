@@ -8,11 +8,11 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import ensure_predefined_roles
-from guichet.actions.common import name_key
+from guichet.actions.access_roles import ensure_predefined_roles
 from guichet.authz import CCPermissions
 from guichet.errors import conflict, invalid
 from guichet.persistence.models import ContactCenterPermissions, Organization, PauseReason
+from guichet.queries.lookups import name_key
 
 # The reason the routing engine gives when it pauses an agent after max_no_answer (R-Q-4).
 NO_ANSWER_REASON = "No answer"

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name, name_contains
 from guichet.errors import Conflict, conflict, invalid
 from guichet.persistence.models import PauseReason
+from guichet.queries.lookups import check_name_free, get_in_org, name_key
 
 RULE = "R-Q-9"
 MAX_NAME = 255

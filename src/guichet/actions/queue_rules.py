@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import storable_id
 from guichet.actions.text import clean_name
 from guichet.authz import ADMINISTRATOR, AGENT, SUPERVISOR, CCPermissions
 from guichet.domain import QueueKind
 from guichet.errors import invalid
 from guichet.persistence.models import User
+from guichet.queries.lookups import storable_id
 from guichet.routing.callback import (
     CallbackPolicy,
     CallbackSettingError,

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import queue_where
-from guichet.actions.common import commit_or_conflict, name_key, storable_id
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.live_refs import check_queue_free, forget_queue
 from guichet.actions.queue_rules import (
     check_callback,
@@ -30,6 +29,8 @@ from guichet.authz.access import Area, Scope, Subject, may_connect
 from guichet.domain import Channel, QueueKind, QueueType, Strategy
 from guichet.errors import Forbidden, NotFound, conflict, invalid
 from guichet.persistence.models import Queue, QueueMember, Skill
+from guichet.queries.access import queue_where
+from guichet.queries.lookups import name_key, storable_id
 
 FIRST_EXTENSION = 1000
 MAX_EXTENSION = 10**10 - 1

@@ -10,13 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import (
-    check_ids_in_org,
-    check_name_free,
-    commit_or_conflict,
-    get_in_org,
-    name_key,
-)
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.directory import (
     Node,
     build_forest,
@@ -28,6 +22,7 @@ from guichet.actions.live_refs import check_skill_free
 from guichet.actions.routing_config import check_routing_references
 from guichet.errors import Conflict, invalid
 from guichet.persistence.models import Queue, Skill, User, UserSkill
+from guichet.queries.lookups import check_ids_in_org, check_name_free, get_in_org, name_key
 
 NAME_MAX = 100
 OVERFLOW_AFTER_MAX_S = 86400

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import get_in_org
 from guichet.actions.conversations import HELD, Watch, may_read, sees
 from guichet.actions.interactions import message_dict, message_event
 from guichet.analytics import queries, store
@@ -29,6 +28,7 @@ from guichet.persistence.models import (
     QueueMember,
     User,
 )
+from guichet.queries.lookups import get_in_org
 
 #: Seconds within which an answer counts for the service level when a queue sets none.
 DEFAULT_SERVICE_LEVEL_S = 20

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_name_free, commit_or_conflict, get_in_org, name_key
+from guichet.actions.common import commit_or_conflict
 from guichet.actions.text import clean_name, name_contains
 from guichet.persistence.models import Tag
+from guichet.queries.lookups import check_name_free, get_in_org, name_key
 
 RULE = "R-W-2"
 MAX_NAME = 100

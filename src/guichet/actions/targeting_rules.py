@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import get_in_org, name_key, storable_id
-from guichet.actions.routing_config import condition_to_engine, ordered_rules
 from guichet.actions.text import clean_name
 from guichet.errors import Conflict, FieldProblem, Invalid, conflict, invalid
+from guichet.live.routing_rules import condition_to_engine, ordered_rules
 from guichet.persistence.models import Queue, QueueMember, Skill, TargetingRuleRow
+from guichet.queries.lookups import get_in_org, name_key, storable_id
 from guichet.routing.targeting import TargetAction, TargetingRule, validate_rule
 
 RULE = "R-TR-1"

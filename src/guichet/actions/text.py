@@ -5,7 +5,7 @@
   line breaks and tabs only in multi-line text (messages, notes, descriptions). The zero-width
   joiners U+200C/U+200D are letters' glue (Persian, Indic scripts, emoji sequences): allowed.
 - Text is stored NFC-normalised; uniqueness compares the NFKC case-folded key
-  (``actions.common.name_key``), so a full-width ``Ｕrgent`` is the same name as ``Urgent``.
+  (``queries.lookups.name_key``), so a full-width ``Ｕrgent`` is the same name as ``Urgent``.
 - Where a rule says digits, only ASCII ``0-9`` (the API's patterns never use ``\\d``).
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from guichet.actions.common import name_key
 from guichet.errors import invalid
+from guichet.queries.lookups import name_key
 
 # Line breaks and tabs belong in a message body; no other control character does.
 MULTI_LINE = frozenset("\n\r\t")

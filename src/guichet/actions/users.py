@@ -9,7 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org
 from guichet.actions.directory import check_name
 from guichet.actions.live_refs import check_user_free, forget_agent
 from guichet.authz import ADMINISTRATOR, ROLES
@@ -23,6 +22,7 @@ from guichet.persistence.models import (
     UserSkill,
     utcnow,
 )
+from guichet.queries.lookups import check_ids_in_org
 from guichet.security import Passwords
 
 MIN_PASSWORD = 8

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import get_in_org
 from guichet.actions.interactions import check_state
 from guichet.domain import states
 from guichet.domain.states import Op
@@ -21,6 +20,7 @@ from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
 from guichet.live.deadlines import track
 from guichet.persistence.models import AgentPresence, Disposition, Interaction
+from guichet.queries.lookups import get_in_org
 from guichet.routing import Event, RoutingEngine
 
 

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.actions.common import check_ids_in_org
 from guichet.analytics import metrics, queries, store
 from guichet.analytics.csv import Timestamp
 from guichet.analytics.period import period
@@ -44,6 +43,7 @@ from guichet.persistence.models import (
     Tag,
     User,
 )
+from guichet.queries.lookups import check_ids_in_org
 
 AI = AnalyticsInteraction
 AS = AnalyticsAgentState

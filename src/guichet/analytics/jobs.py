@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.actions.access import load_subject
 from guichet.analytics.csv import check_delimiter, stream_csv
 from guichet.analytics.exports import EXPORTS, ExportFilters, Record, Request, prepare
 from guichet.authz.access import Area, Scope, Subject
@@ -31,6 +30,7 @@ from guichet.domain.times import iso
 from guichet.errors import NotFound, invalid
 from guichet.persistence.models import ExportJob, User
 from guichet.persistence.models.base import utcnow
+from guichet.queries.access import load_subject
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import conversation_where
 from guichet.analytics import metrics
 from guichet.analytics.metrics import SLOT_S, Filters
 from guichet.authz.access import Area, Scope, Subject
@@ -39,6 +38,7 @@ from guichet.persistence.models.analytics import (
     AnalyticsInteraction,
     AnalyticsSegment,
 )
+from guichet.queries.access import conversation_where
 
 AI = AnalyticsInteraction
 AS = AnalyticsSegment

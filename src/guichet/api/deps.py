@@ -10,7 +10,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from guichet.actions import auth as auth_actions
-from guichet.actions.access import load_subject
 from guichet.actions.permissions import load_permissions
 from guichet.authz import CCPermissions, Permission, can
 from guichet.authz.access import Subject
@@ -18,6 +17,7 @@ from guichet.config import Settings
 from guichet.errors import Forbidden, Unauthorized
 from guichet.live import LiveRegistry
 from guichet.persistence.models import User
+from guichet.queries.access import load_subject
 from guichet.realtime import EventBus, SnapshotProvider
 from guichet.realtime.tickets import TicketBook
 from guichet.security import Passwords
@@ -103,6 +103,11 @@ class Principal:
     def user_id(self) -> int:
         """The caller's user id."""
         return self.user.id
+
+    @property
+    def roles(self) -> list[str]:
+        """The caller's contact-center roles (R-P-1): Principal is a `guichet.authz.Caller`."""
+        return list(self.user.roles)
 
     def can(self, perm: Permission) -> bool:
         """Whether the caller holds ``perm`` (R-P-1..R-P-4)."""

@@ -49,13 +49,13 @@ async def _export(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import func, select
 
-    from guichet.actions.access import load_subject
     from guichet.analytics import exports
     from guichet.analytics.jobs import write_csv
     from guichet.cli.main import load_settings
     from guichet.errors import GuichetError
     from guichet.persistence.db import create_engine, read_session_factory, session_factory
     from guichet.persistence.models import Organization, User
+    from guichet.queries.access import load_subject
 
     settings = load_settings()
     engine = create_engine(settings.effective_database_url, search_path=settings.database_schema)

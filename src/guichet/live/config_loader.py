@@ -13,7 +13,6 @@ read for every user of the organization in a handful of queries (never per user 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +21,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.access import ancestors, department_tree, grants_of
 from guichet.authz import access as policy
 from guichet.authz.access import Area, Filter, Subject
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
 from guichet.domain.enums import Channel, Strategy
+from guichet.live.routing_rules import load_flows, load_targeting
 from guichet.persistence.models import (
     AccessRole,
     AgentPresence,
@@ -44,6 +43,7 @@ from guichet.persistence.models import (
     UserSkill,
     group_members,
 )
+from guichet.queries.access import ancestors, department_tree, grants_of
 from guichet.routing import AgentConfig, QueueConfig, RoutingConfig, SkillConfig
 from guichet.routing.callback import CallbackPolicy
 from guichet.routing.numbers import NumberType
@@ -224,12 +224,8 @@ def queue_config(queue: Queue, order: tuple[str, ...]) -> QueueConfig:
 
 
 async def _targeting(session: AsyncSession, org_id: int) -> dict[str, Any]:
-    try:
-        mod: Any = importlib.import_module("guichet.actions.routing_config")
-    except ImportError:  # pragma: no cover - installed together with the live runtime
-        return {}
-    rules, default = await mod.load_targeting(session, org_id=org_id)
-    flows = await mod.load_flows(session, org_id=org_id)
+    rules, default = await load_targeting(session, org_id=org_id)
+    flows = await load_flows(session, org_id=org_id)
     return {"targeting_rules": rules, "targeting_default": default, "flows": flows}
 
 
@@ -363,7 +359,7 @@ class StatisticsReach:
 async def statistics_reach(
     session: AsyncSession, *, org_id: int, users: Iterable[User]
 ) -> StatisticsReach:
-    """Each user's statistics scope (R-A-2), as `actions.access.load_subject` computes it, for
+    """Each user's statistics scope (R-A-2), as `queries.access.load_subject` computes it, for
     every user of ``users`` at once: roles given to the user, to their department or a
     department above it, or to one of their groups, most permissive first (R-A-3); the
     contact-center administrator sees everything. Five queries for the whole organization."""

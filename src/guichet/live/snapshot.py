@@ -14,14 +14,14 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from guichet.actions.access import conversation_where, load_subject
 from guichet.authz import access as policy
 from guichet.authz.access import Area, Filter
+from guichet.authz.caller import Caller
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
 from guichet.live.render import HELD, WAITING, agent_dict, interaction_dict, offer_dict
 from guichet.persistence.models import (
@@ -34,10 +34,7 @@ from guichet.persistence.models import (
     QueueMember,
     User,
 )
-
-if TYPE_CHECKING:
-    from guichet.api.deps import Principal
-
+from guichet.queries.access import conversation_where, load_subject
 
 #: Statuses of an interaction still going on: the ``conversations`` section lists these.
 LIVE = ("in_flow", "waiting", "offered", "assigned", "paused", "callback")
@@ -309,16 +306,16 @@ def _apply_wrap_up(snap: dict[str, Any], ix: dict[str, Any]) -> None:
 def live_snapshot(
     sessions: async_sessionmaker[AsyncSession],
     clock: Callable[[], float] = time.time,
-) -> Callable[[Principal], Awaitable[dict[str, Any]]]:
+) -> Callable[[Caller], Awaitable[dict[str, Any]]]:
     """The snapshot provider registered on `app.state.guichet.snapshots`."""
 
-    async def provide(principal: Principal) -> dict[str, Any]:
+    async def provide(principal: Caller) -> dict[str, Any]:
         async with sessions() as session:
             snap = await build_snapshot(
                 session,
                 org_id=principal.org_id,
                 user_id=principal.user_id,
-                roles=list(principal.user.roles),
+                roles=list(principal.roles),
                 now=clock(),
             )
             await session.rollback()

@@ -13,14 +13,12 @@ import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from guichet.authz.caller import Caller
 from guichet.realtime.queue import ClientQueue, Event
 
-if TYPE_CHECKING:
-    from guichet.api.deps import Principal
-
-SnapshotProvider = Callable[["Principal"], Awaitable[dict[str, Any]]]
+SnapshotProvider = Callable[[Caller], Awaitable[dict[str, Any]]]
 """Builds what a client sees on register; LIVE state providers replace the default."""
 
 
@@ -42,7 +40,7 @@ class QueueGone(Exception):
         self.queue_id = queue_id
 
 
-async def default_snapshot(principal: Principal) -> dict[str, Any]:
+async def default_snapshot(principal: Caller) -> dict[str, Any]:
     """The snapshot used until the live runtime installs its own: who is connected."""
     return {"user_id": principal.user_id, "org_id": principal.org_id}
 

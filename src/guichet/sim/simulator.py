@@ -141,7 +141,7 @@ def run_replication(
 
     `recorder`, when given, is called after every engine call with the simulated time, the
     input event (None for the engine's timers) and the decisions, in order: enough to write
-    the event log the live service would have written (`guichet.analytics.simlog`).
+    the event log the live service would have written (`guichet_testing.simlog`).
     """
     start, end = scenario.warmup_s, scenario.duration_s
     threshold = scenario.sl_threshold_s

@@ -1,4 +1,4 @@
-"""guichet.analytics.simlog: the event log of a simulator run, the synthetic log, the bench.
+"""guichet_testing.simlog: the event log of a simulator run, the synthetic log, the bench.
 
 The simulated log must be the one the live service writes (R-AN-8): the agent states it logs
 follow the engine's own views after every engine call, wrap-up ends name their interaction,
@@ -18,11 +18,11 @@ from typing import Any
 
 from guichet.analytics import folds, metrics
 from guichet.analytics.facts import LogRow
-from guichet.analytics.simlog import IdStart, _AgentMirror, simulate_log, synthetic_log
 from guichet.routing import RoutingEngine
 from guichet.sim.agents import agent_ids, routing_config
 from guichet.sim.scenario import Scenario, scenario_from_dict
 from guichet.sim.simulator import run_replication
+from guichet_testing.simlog import IdStart, _AgentMirror, simulate_log, synthetic_log
 
 START = datetime(2026, 3, 2, 7, tzinfo=UTC)
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "analytics.py"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from guichet.actions import access_roles as actions
-from guichet.actions.common import get_in_org
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.access import (
@@ -22,6 +21,7 @@ from guichet.api.schemas.access import (
 )
 from guichet.authz.access import AREAS
 from guichet.persistence.models import AccessRole, User
+from guichet.queries.lookups import get_in_org
 
 router = APIRouter(tags=["access rights"], responses=CLIENT_ERRORS)
 ROLES = "/access-roles"

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import check_ids_in_org
 from guichet.analytics import metrics, queries, store
 from guichet.analytics.metrics import Filters
 from guichet.analytics.period import period
@@ -26,6 +25,7 @@ from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.analytics import DashboardParams, dashboard_params
 from guichet.authz.access import Subject
 from guichet.persistence.models import Organization, Queue, Skill, User
+from guichet.queries.lookups import check_ids_in_org
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=CLIENT_ERRORS)
 

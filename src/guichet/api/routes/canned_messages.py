@@ -2,7 +2,7 @@
 
 Private messages are their author's alone. Public ones belong to the whole organization (read
 by everyone) or to a queue (read by its members, and further with the canned responses scope).
-Lists and loads go through one SQL condition (:func:`guichet.actions.access.canned_where`).
+Lists and loads go through one SQL condition (:func:`guichet.queries.access.canned_where`).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from guichet.actions import contacts as actions
-from guichet.actions.common import MAX_ID
 from guichet.actions.conversations import tags_of
 from guichet.api.deps import SessionDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.conversations import ContactUpdate
 from guichet.api.schemas.text import Line
 from guichet.live.render import interaction_dict
+from guichet.queries.lookups import MAX_ID
 
 router = APIRouter(prefix="/contacts", tags=["contacts"], responses=CLIENT_ERRORS)
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions import directory as actions
-from guichet.actions.common import get_in_org
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.directory import (
@@ -23,6 +22,7 @@ from guichet.api.schemas.directory import (
 )
 from guichet.authz import Permission
 from guichet.persistence.models import Department, Group
+from guichet.queries.lookups import get_in_org
 
 router = APIRouter(tags=["directory"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.USERS_VIEW)]

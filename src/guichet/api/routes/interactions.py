@@ -18,7 +18,6 @@ from guichet.actions import agents_live, wrap_up
 from guichet.actions import conversations as conv
 from guichet.actions import evaluations as evals
 from guichet.actions import interactions as actions
-from guichet.actions.common import MAX_ID, check_ids_in_org
 from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.conversations import EvaluationCreate
@@ -40,6 +39,7 @@ from guichet.live.apply import interaction_audience
 from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
 from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
+from guichet.queries.lookups import MAX_ID, check_ids_in_org
 
 router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CLIENT_ERRORS)
 

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, status
 
 from guichet.actions import skills as actions
-from guichet.actions.common import get_in_org
 from guichet.actions.directory import Node
 from guichet.api.deps import Principal, Require, SessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
@@ -26,6 +25,7 @@ from guichet.api.schemas.skills import (
 )
 from guichet.authz import Permission
 from guichet.persistence.models import Skill
+from guichet.queries.lookups import get_in_org
 
 router = APIRouter(tags=["skills"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.SKILLS_VIEW)]

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from guichet.actions import users as actions
-from guichet.actions.common import check_ids_in_org, get_in_org
 from guichet.actions.skills import qualifying_skill_ids, user_skills
 from guichet.api.deps import Principal, Require, SessionDep, StateDep
 from guichet.api.routes.responses import CLIENT_ERRORS
@@ -16,6 +15,7 @@ from guichet.api.schemas.text import Line
 from guichet.api.schemas.users import Role, UserCreate, UserDetail, UserRead, UserUpdate
 from guichet.authz import Permission
 from guichet.persistence.models import Department, Skill, User
+from guichet.queries.lookups import check_ids_in_org, get_in_org
 
 router = APIRouter(tags=["users"], responses=CLIENT_ERRORS)
 Viewer = Annotated[Principal, Require(Permission.USERS_VIEW)]

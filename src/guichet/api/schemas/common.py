@@ -14,8 +14,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, Strict, WithJsonSchema
 
-from guichet.actions.common import MAX_ID
 from guichet.domain.times import iso
+from guichet.queries.lookups import MAX_ID
 
 #: A time in an answer: ISO 8601 UTC to the millisecond, ``2026-12-04T01:02:03.456Z``
 #: (domain/times.py), the format of every time the API and the WebSocket events carry.

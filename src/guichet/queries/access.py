@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.common import storable_id
 from guichet.authz import access as policy
 from guichet.authz.access import (
     AllOf,
@@ -51,6 +50,7 @@ from guichet.persistence.models import (
     User,
     group_members,
 )
+from guichet.queries.lookups import storable_id
 
 
 def department_tree(parents: dict[int, int | None]) -> dict[int, set[int]]:
@@ -279,25 +279,3 @@ async def conversation_facts(session: AsyncSession, row: Interaction) -> policy.
         contact_owner=owner,
         contact_department=dept,
     )
-
-
-async def ensure_predefined_roles(session: AsyncSession, *, org_id: int) -> None:
-    """Give the organization the predefined roles it lacks (R-A-1); the caller commits."""
-    have = set(
-        await session.scalars(
-            select(AccessRole.key).where(AccessRole.org_id == org_id, AccessRole.key.is_not(None))
-        )
-    )
-    for role in policy.PREDEFINED_ROLES:
-        if role.key in have:
-            continue
-        session.add(
-            AccessRole(
-                org_id=org_id,
-                key=role.key,
-                name=role.name,
-                name_key=role.name.lower(),
-                grants={a.value: s.label for a, s in role.grants.items()},
-            )
-        )
-    await session.flush()
