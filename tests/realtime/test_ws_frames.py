@@ -106,8 +106,11 @@ def test_deactivated_user_loses_an_open_socket_at_the_next_heartbeat(live: Live)
     ada = live.member("alpha")
     with live.connect(ada) as ws:
         register(ws)
+        assert len(live.state.bus) == 1
         live.deactivate(ada)
         assert until_closed(ws) == 4001
+    # An ended session cannot resume: its queue went with the socket, before the close.
+    assert len(live.state.bus) == 0
 
 
 def test_slow_client_queue_overflows_and_must_register_again(live: Live) -> None:

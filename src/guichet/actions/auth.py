@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.actions.users import check_password
+from guichet.actions.users import check_password, revoke_tokens
 from guichet.errors import Forbidden, Invalid, NotFound, Unauthorized, invalid
 from guichet.persistence.models import AuthToken, User, utcnow
 from guichet.queries.lookups import storable_id
@@ -99,14 +99,6 @@ def check_new_password(*, current: str, new: str) -> str:
     return new
 
 
-async def revoke_all(session: AsyncSession, user_id: int, *, except_token_id: int | None) -> None:
-    """Revoke every live session and API token of a user but ``except_token_id`` (no commit)."""
-    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-    if except_token_id is not None:
-        stmt = stmt.where(AuthToken.id != except_token_id)
-    await session.execute(stmt.values(revoked_at=utcnow()))
-
-
 async def do_change_password(
     session: AsyncSession,
     *,
@@ -134,7 +126,7 @@ async def do_change_password(
         attempt.succeeded()
     new = check_new_password(current=current_password, new=new_password)
     user.password_hash = await passwords.hash_async(new)
-    await revoke_all(session, user.id, except_token_id=token_id)
+    await revoke_tokens(session, user.id, except_token_id=token_id)
     await session.commit()
 
 

@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.common import commit_or_conflict
@@ -20,9 +20,9 @@ from guichet.actions.queue_rules import (
     check_number_types,
     check_ranges,
 )
-from guichet.errors import NotFound, conflict, invalid
+from guichet.errors import conflict, invalid
 from guichet.persistence.models import Campaign, CampaignMember
-from guichet.queries.lookups import get_in_org, name_key, storable_id
+from guichet.queries.lookups import load_visible, name_key
 
 RULE = "R-Q-3"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -188,14 +188,10 @@ async def get_campaign(
     session: AsyncSession, *, org_id: int, campaign_id: int, supervisor_id: int | None = None
 ) -> Campaign:
     """One campaign; 404 when missing, elsewhere, or outside ``supervisor_id``'s (R-P-2)."""
-    if not storable_id(campaign_id):
-        raise NotFound(f"campaign {campaign_id} not found")
-    campaign = await get_in_org(session, Campaign, campaign_id, org_id)
+    visible = Campaign.org_id == org_id
     if supervisor_id is not None:
-        found = select(Campaign.id).where(Campaign.id == campaign.id, _supervised(supervisor_id))
-        if await session.scalar(found) is None:
-            raise NotFound(f"campaign {campaign_id} not found")
-    return campaign
+        visible = and_(visible, _supervised(supervisor_id))
+    return await load_visible(session, Campaign, campaign_id, visible)
 
 
 async def campaign_members(session: AsyncSession, *, campaign_id: int) -> dict[str, list[int]]:

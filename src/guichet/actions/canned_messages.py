@@ -22,10 +22,10 @@ from guichet.actions.queues import QueueReach
 from guichet.actions.text import clean_body, clean_name, first_control, name_contains
 from guichet.authz import Permission
 from guichet.authz.access import Subject
-from guichet.errors import Forbidden, NotFound, conflict, invalid
+from guichet.errors import Forbidden, conflict, invalid
 from guichet.persistence.models import CannedMessage, Queue
 from guichet.queries.access import canned_where
-from guichet.queries.lookups import name_key, storable_id
+from guichet.queries.lookups import load_visible, name_key, storable_id
 
 RULE = "R-Q-11"
 PUBLIC = "public"
@@ -144,14 +144,7 @@ async def get_canned_message(
     session: AsyncSession, *, subject: Subject, message_id: int
 ) -> CannedMessage:
     """One message the caller may read (R-A-2, R-Q-11); any other is a 404."""
-    row = None
-    if storable_id(message_id):
-        row = await session.scalar(
-            select(CannedMessage).where(CannedMessage.id == message_id, canned_where(subject))
-        )
-    if row is None:
-        raise NotFound(f"canned message {message_id} not found")
-    return row
+    return await load_visible(session, CannedMessage, message_id, canned_where(subject))
 
 
 async def _check_unique(

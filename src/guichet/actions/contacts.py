@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions.conversations import page
 from guichet.actions.text import first_control
 from guichet.authz.access import Area, Scope, Subject
-from guichet.errors import Forbidden, NotFound, invalid
+from guichet.errors import Forbidden, invalid
 from guichet.live.render import iso
 from guichet.persistence.models import Contact, Department, Interaction, User
 from guichet.queries.access import conversation_where
-from guichet.queries.lookups import check_ids_in_org, storable_id
+from guichet.queries.lookups import check_ids_in_org, load_visible
 
 NAME_MAX = 200
 
@@ -44,14 +44,7 @@ def contact_where(subject: Subject) -> ColumnElement[bool]:
 
 async def access_contact(session: AsyncSession, *, subject: Subject, contact_id: int) -> Contact:
     """The contact if the caller may access it; 404 otherwise (another organization too)."""
-    row = None
-    if storable_id(contact_id):
-        row = await session.scalar(
-            select(Contact).where(Contact.id == contact_id, contact_where(subject))
-        )
-    if row is None:
-        raise NotFound(f"contact {contact_id} not found")
-    return row
+    return await load_visible(session, Contact, contact_id, contact_where(subject))
 
 
 async def list_contacts(

@@ -42,7 +42,7 @@ from guichet.persistence.models import (
     User,
 )
 from guichet.queries.access import conversation_where
-from guichet.queries.lookups import check_ids_in_org, storable_id
+from guichet.queries.lookups import check_ids_in_org, load_visible, storable_id
 
 #: Statuses in which an agent handles the conversation (it can be joined, R-S-2).
 HELD = states.HELD
@@ -124,14 +124,7 @@ async def readable(
     session: AsyncSession, *, subject: Subject, watch: Watch, iid: int
 ) -> Interaction:
     """The interaction if the caller may read it (R-A-2, R-A-4, R-P-2); 404 otherwise."""
-    row = None
-    if storable_id(iid):
-        row = await session.scalar(
-            select(Interaction).where(Interaction.id == iid, read_where(subject, watch))
-        )
-    if row is None:
-        raise NotFound(f"interaction {iid} not found")
-    return row
+    return await load_visible(session, Interaction, iid, read_where(subject, watch))
 
 
 async def sees(session: AsyncSession, *, subject: Subject, iid: int, area: Area) -> bool:

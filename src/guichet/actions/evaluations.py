@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions.conversations import Watch, may_read, sees
 from guichet.actions.text import clean_name, first_control
 from guichet.authz.access import Area, Subject
+from guichet.domain.events import EventType
 from guichet.errors import Conflict, Forbidden, NotFound, invalid
 from guichet.live.render import iso
 from guichet.persistence.models import Assignment, Evaluation, Interaction, InteractionEvent
@@ -133,7 +134,7 @@ async def do_evaluate(
     session.add(
         InteractionEvent(
             org_id=row.org_id,
-            type="interaction.evaluated",
+            type=EventType.INTERACTION_EVALUATED,
             interaction_id=row.id,
             agent_id=agent,
             actor_id=subject.user_id,

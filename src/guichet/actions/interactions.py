@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.events import EventType, LiveEvent
 from guichet.domain.states import ACCEPTED, Op, accepts, refusal
 from guichet.errors import Conflict, invalid
 from guichet.live import LiveRegistry
@@ -177,7 +178,7 @@ async def do_intake(
                 InteractionEvent(
                     org_id=org_id,
                     at=at(live.clock()),
-                    type="interaction.unrouted",
+                    type=EventType.INTERACTION_UNROUTED,
                     interaction_id=row.id,
                     actor_id=actor_id,
                     channel=row.channel,
@@ -283,7 +284,7 @@ async def do_post_message(
     users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
     if row.agent_id is not None:
         users.add(row.agent_id)
-    router.publish([Publication({"type": "message", "message": message_dict(msg)}, users)])
+    router.publish([Publication({"type": LiveEvent.MESSAGE, "message": message_dict(msg)}, users)])
     return msg
 
 
@@ -294,7 +295,7 @@ def message_event(row: Interaction, msg: Message, *, when: datetime) -> Interact
     return InteractionEvent(
         org_id=row.org_id,
         at=when,
-        type="message.posted",
+        type=EventType.MESSAGE_POSTED,
         interaction_id=row.id,
         agent_id=msg.sender_user_id if msg.sender == "agent" else None,
         actor_id=msg.sender_user_id,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.events import EventType
 from guichet.errors import Conflict
 from guichet.persistence.models import AgentPresence, Interaction, InteractionEvent, Offer, utcnow
 
@@ -112,7 +113,7 @@ async def forget_agent(session: AsyncSession, *, org_id: int, user_id: int) -> N
                 InteractionEvent(
                     org_id=org_id,
                     at=utcnow(),
-                    type="agent.state_changed",
+                    type=EventType.AGENT_STATE_CHANGED,
                     agent_id=user_id,
                     data={
                         "from": row.state,

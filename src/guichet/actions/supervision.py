@@ -13,6 +13,7 @@ from guichet.analytics import queries, store
 from guichet.analytics.metrics import Filters
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
+from guichet.domain.events import EventType, LiveEvent
 from guichet.errors import Forbidden, NotFound
 from guichet.live import LiveRegistry
 from guichet.live.presence_sync import Publication
@@ -223,7 +224,7 @@ async def do_join(
         InteractionEvent(
             org_id=org_id,
             at=at(live.clock()),
-            type="interaction.joined",
+            type=EventType.INTERACTION_JOINED,
             interaction_id=row.id,
             agent_id=row.agent_id,
             actor_id=user.id,
@@ -238,5 +239,5 @@ async def do_join(
     router = await live.router(org_id)
     users = router.loaded.audience.for_queues({row.queue_id} if row.queue_id else set())
     users |= {u for u in (row.agent_id, user.id) if u is not None}
-    router.publish([Publication({"type": "message", "message": message_dict(msg)}, users)])
+    router.publish([Publication({"type": LiveEvent.MESSAGE, "message": message_dict(msg)}, users)])
     return msg

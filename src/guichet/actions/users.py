@@ -221,14 +221,17 @@ async def do_create_user(
     return user
 
 
-async def _revoke_tokens(
-    session: AsyncSession, *, user_id: int, kind: str | None, keep_token_id: int | None
+async def revoke_tokens(
+    session: AsyncSession, user_id: int, *, except_token_id: int | None
 ) -> None:
+    """Revoke every live session and API token of a user but ``except_token_id`` (no commit).
+
+    The one place tokens are revoked in bulk: on deactivation, on a password change by an
+    administrator (PATCH) or by the user themself (`auth.do_change_password`).
+    """
     stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-    if kind is not None:
-        stmt = stmt.where(AuthToken.kind == kind)
-    if keep_token_id is not None:
-        stmt = stmt.where(AuthToken.id != keep_token_id)
+    if except_token_id is not None:
+        stmt = stmt.where(AuthToken.id != except_token_id)
     await session.execute(stmt.values(revoked_at=utcnow()))
 
 
@@ -279,9 +282,9 @@ async def do_update_user(
     for column, value in values.items():
         setattr(user, column, value)
     if not active_after:
-        await _revoke_tokens(session, user_id=user.id, kind=None, keep_token_id=None)
+        await revoke_tokens(session, user.id, except_token_id=None)
     elif new_password is not None:
-        await _revoke_tokens(session, user_id=user.id, kind=None, keep_token_id=keep_token_id)
+        await revoke_tokens(session, user.id, except_token_id=keep_token_id)
     await session.commit()
     return user
 

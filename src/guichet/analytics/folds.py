@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guichet.analytics.facts import AgentStateFact, InteractionFact, LogRow, SegmentFact
+from guichet.domain.events import EventType
 
 #: Rows that put an interaction in front of agents (the engine logs ``queued`` only when it
 #: has to wait: an interaction offered or auto-assigned at once has no ``queued`` row).
-_ENTERS_QUEUE = frozenset({"interaction.queued", "interaction.offered", "interaction.assigned"})
-
-STATE_CHANGED = "agent.state_changed"
+_ENTERS_QUEUE = frozenset(
+    {EventType.INTERACTION_QUEUED, EventType.INTERACTION_OFFERED, EventType.INTERACTION_ASSIGNED}
+)
 
 
 def _ordered(rows: Iterable[LogRow]) -> list[LogRow]:
@@ -124,7 +125,7 @@ class _Fold:
         self.last_event_id = max(self.last_event_id, row.id)
         if self.channel is None and row.channel:
             self.channel = row.channel
-        if kind == "interaction.arrived":
+        if kind == EventType.INTERACTION_ARRIVED:
             if self.arrived is None or self.arrived.type != kind:
                 self.arrived = row
                 if row.channel:
@@ -147,9 +148,9 @@ class _Fold:
                 self.queue_id = row.queue_id
             if self.skill_id is None and row.skill_id is not None:
                 self.skill_id = row.skill_id
-            if kind == "interaction.offered":
+            if kind == EventType.INTERACTION_OFFERED:
                 self.offers += 1
-            elif kind == "interaction.assigned":
+            elif kind == EventType.INTERACTION_ASSIGNED:
                 self._assigned(row)
             return
         handler = _HANDLERS.get(kind)
@@ -317,18 +318,18 @@ class _Fold:
 
 
 _HANDLERS: dict[str, Any] = {
-    "interaction.requeued": _Fold._requeued,
-    "interaction.transferred": _Fold._transferred,
-    "conversation.paused": _Fold._paused,
-    "conversation.resumed": _Fold._resumed,
-    "interaction.ended": _Fold._ended,
-    "interaction.abandoned": _Fold._abandoned,
-    "agent.wrap_up_started": _Fold._wrap_started,
-    "agent.wrap_up_ended": _Fold._wrap_ended,
-    "message.posted": _Fold._message,
-    "interaction.overflowed": _Fold._overflowed,
-    "callback.accepted": _Fold._callback_accepted,
-    "interaction.unrouted": _Fold._unrouted,
+    EventType.INTERACTION_REQUEUED: _Fold._requeued,
+    EventType.INTERACTION_TRANSFERRED: _Fold._transferred,
+    EventType.CONVERSATION_PAUSED: _Fold._paused,
+    EventType.CONVERSATION_RESUMED: _Fold._resumed,
+    EventType.INTERACTION_ENDED: _Fold._ended,
+    EventType.INTERACTION_ABANDONED: _Fold._abandoned,
+    EventType.AGENT_WRAP_UP_STARTED: _Fold._wrap_started,
+    EventType.AGENT_WRAP_UP_ENDED: _Fold._wrap_ended,
+    EventType.MESSAGE_POSTED: _Fold._message,
+    EventType.INTERACTION_OVERFLOWED: _Fold._overflowed,
+    EventType.CALLBACK_ACCEPTED: _Fold._callback_accepted,
+    EventType.INTERACTION_UNROUTED: _Fold._unrouted,
 }
 
 
@@ -340,7 +341,7 @@ def fold_interaction(
     nothing could route, which is logged without an arrival)."""
     fold = _Fold()
     for row in _ordered(rows):
-        if row.type != STATE_CHANGED:
+        if row.type != EventType.AGENT_STATE_CHANGED:
             fold.step(row)
     if fold.arrived is None or fold.arrived.interaction_id is None:
         return None
@@ -352,7 +353,7 @@ def fold_agent_states(rows: Iterable[LogRow]) -> list[AgentStateFact]:
     agent's next change (``end_ts`` None for the current state); sorted by agent, time."""
     by_agent: dict[int, list[LogRow]] = defaultdict(list)
     for row in _ordered(rows):
-        if row.type == STATE_CHANGED and row.agent_id is not None:
+        if row.type == EventType.AGENT_STATE_CHANGED and row.agent_id is not None:
             by_agent[row.agent_id].append(row)
     out: list[AgentStateFact] = []
     for agent in sorted(by_agent):
@@ -389,7 +390,7 @@ def fold_log(rows: Iterable[LogRow]) -> LogFacts:
     by_ix: dict[int, list[LogRow]] = defaultdict(list)
     states: list[LogRow] = []
     for row in rows:
-        if row.type == STATE_CHANGED:
+        if row.type == EventType.AGENT_STATE_CHANGED:
             states.append(row)
         elif row.interaction_id is not None:
             by_ix[row.interaction_id].append(row)

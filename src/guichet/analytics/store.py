@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.analytics import folds
 from guichet.analytics.facts import AgentStateFact, InteractionFact, LogRow, SegmentFact
+from guichet.domain.events import EventType
 from guichet.persistence.models import InteractionEvent
 from guichet.persistence.models.analytics import (
     AnalyticsAgentState,
@@ -64,7 +65,6 @@ CHUNK = 900
 #: Rows (or interactions) handled between two turns given to the event loop.
 SLICE = 100
 
-_STATE_CHANGED = "agent.state_changed"
 _LOCKS: dict[int, asyncio.Lock] = {}
 
 _COLUMNS = (
@@ -120,12 +120,19 @@ def _as_dict(fact: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 #: Types whose ``data`` the folds read; other rows skip decoding it (most of the log).
 _NEEDS_DATA = frozenset(
-    {"interaction.arrived", "interaction.requeued", "message.posted", _STATE_CHANGED}
+    {
+        EventType.INTERACTION_ARRIVED,
+        EventType.INTERACTION_REQUEUED,
+        EventType.MESSAGE_POSTED,
+        EventType.AGENT_STATE_CHANGED,
+    }
 )
 #: The first row of every interaction (accepted, or refused by every route).
-_FIRST_ROWS = frozenset({"interaction.arrived", "interaction.unrouted"})
+_FIRST_ROWS = frozenset({EventType.INTERACTION_ARRIVED, EventType.INTERACTION_UNROUTED})
 #: Types whose agent the folds may take from ``data`` when the column is empty.
-_AGENT_TYPES = frozenset({"interaction.assigned", "agent.wrap_up_started", "agent.wrap_up_ended"})
+_AGENT_TYPES = frozenset(
+    {EventType.INTERACTION_ASSIGNED, EventType.AGENT_WRAP_UP_STARTED, EventType.AGENT_WRAP_UP_ENDED}
+)
 
 
 def _log_row(row: Any) -> LogRow:
@@ -308,7 +315,9 @@ async def _batch(
             rows.append(_log_row(r))
         await asyncio.sleep(0)
     await _project_interactions(session, org_id, rows, from_id)
-    await _project_states(session, org_id, [r for r in rows if r.type == _STATE_CHANGED], last)
+    await _project_states(
+        session, org_id, [r for r in rows if r.type == EventType.AGENT_STATE_CHANGED], last
+    )
     return [r.id for r in rows]
 
 

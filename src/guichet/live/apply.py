@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.events import LiveEvent
 from guichet.domain.routing import InteractionStatus
 from guichet.live.config_loader import Audience
 from guichet.live.dispositions import start_timers
@@ -290,7 +291,9 @@ async def sync_batch(
             users.add(o.agent_id)
             agent_ids.add(str(o.agent_id))
             pubs.append(
-                Publication({"type": "offer", "op": "remove", "offer": offer_dict(o)}, {o.agent_id})
+                Publication(
+                    {"type": LiveEvent.OFFER, "op": "remove", "offer": offer_dict(o)}, {o.agent_id}
+                )
             )
         made = offers_made.get(str(iid))
         for uid in sorted(offered):
@@ -334,7 +337,9 @@ async def sync_batch(
     for o, row in new_offers:
         body = offer_dict(o)
         body["interaction"] = interaction_dict(row)
-        pubs.append(Publication({"type": "offer", "op": "add", "offer": body}, {o.agent_id}))
+        pubs.append(
+            Publication({"type": LiveEvent.OFFER, "op": "add", "offer": body}, {o.agent_id})
+        )
     if rows:
         tags: dict[int, list[int]] = {}
         for iid, tid in await session.execute(
@@ -347,7 +352,7 @@ async def sync_batch(
             pubs.append(
                 Publication(
                     {
-                        "type": "interaction",
+                        "type": LiveEvent.INTERACTION,
                         "interaction": interaction_dict(row, tags.get(iid, [])),
                     },
                     audience_of.get(iid, set()) | audience.admins,

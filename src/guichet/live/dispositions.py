@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.events import EventType
 from guichet.live.render import at
 from guichet.persistence.models import (
     AgentPresence,
@@ -26,7 +27,7 @@ from guichet.persistence.models import (
 from guichet.routing import Decision, EndWrapUp, RoutingEngine, WrapUpEnded
 
 #: Event-log type of a disposition timer that ran out (docs/events.md).
-DISPOSITION_MISSING = "interaction.disposition_missing"
+DISPOSITION_MISSING = EventType.INTERACTION_DISPOSITION_MISSING
 
 
 async def start_timers(session: AsyncSession, rows: Iterable[Interaction], now: float) -> None:

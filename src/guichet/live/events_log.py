@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from guichet.domain.events import EventType
 from guichet.persistence.models import InteractionEvent
 from guichet.routing import (
     AbandonInteraction,
@@ -40,34 +41,34 @@ from guichet.routing import (
 
 #: Event-log type of each routing decision.
 DECISION_TYPES: dict[type, str] = {
-    QueueInteraction: "interaction.queued",
-    OfferInteraction: "interaction.offered",
-    AssignInteraction: "interaction.assigned",
-    WithdrawOffer: "offer.withdrawn",
-    RequeueInteraction: "interaction.requeued",
-    OverflowInteraction: "interaction.overflowed",
-    WidenStep: "interaction.step_widened",
-    MoveAlongFlow: "interaction.flow_moved",
-    OfferCallback: "callback.offered",
-    KeepCallback: "callback.accepted",
-    PauseAgent: "agent.auto_paused",
-    StartWrapUp: "agent.wrap_up_started",
-    EndWrapUp: "agent.wrap_up_ended",
-    AbandonInteraction: "interaction.abandoned",
+    QueueInteraction: EventType.INTERACTION_QUEUED,
+    OfferInteraction: EventType.INTERACTION_OFFERED,
+    AssignInteraction: EventType.INTERACTION_ASSIGNED,
+    WithdrawOffer: EventType.OFFER_WITHDRAWN,
+    RequeueInteraction: EventType.INTERACTION_REQUEUED,
+    OverflowInteraction: EventType.INTERACTION_OVERFLOWED,
+    WidenStep: EventType.INTERACTION_STEP_WIDENED,
+    MoveAlongFlow: EventType.INTERACTION_FLOW_MOVED,
+    OfferCallback: EventType.CALLBACK_OFFERED,
+    KeepCallback: EventType.CALLBACK_ACCEPTED,
+    PauseAgent: EventType.AGENT_AUTO_PAUSED,
+    StartWrapUp: EventType.AGENT_WRAP_UP_STARTED,
+    EndWrapUp: EventType.AGENT_WRAP_UP_ENDED,
+    AbandonInteraction: EventType.INTERACTION_ABANDONED,
 }
 
 #: Event-log type of each input event that is logged on its own.
 EVENT_TYPES: dict[type, str] = {
-    InteractionArrived: "interaction.arrived",
-    OfferAccepted: "offer.accepted",
-    OfferRejected: "offer.rejected",
-    OfferExpired: "offer.expired",
-    InteractionEnded: "interaction.ended",
-    KeyPressed: "interaction.key_pressed",
-    ConversationPaused: "conversation.paused",
-    ConversationResumed: "conversation.resumed",
-    InteractionTransferred: "interaction.transferred",
-    AgentQueuesChanged: "agent.queues_changed",
+    InteractionArrived: EventType.INTERACTION_ARRIVED,
+    OfferAccepted: EventType.OFFER_ACCEPTED,
+    OfferRejected: EventType.OFFER_REJECTED,
+    OfferExpired: EventType.OFFER_EXPIRED,
+    InteractionEnded: EventType.INTERACTION_ENDED,
+    KeyPressed: EventType.INTERACTION_KEY_PRESSED,
+    ConversationPaused: EventType.CONVERSATION_PAUSED,
+    ConversationResumed: EventType.CONVERSATION_RESUMED,
+    InteractionTransferred: EventType.INTERACTION_TRANSFERRED,
+    AgentQueuesChanged: EventType.AGENT_QUEUES_CHANGED,
 }
 
 

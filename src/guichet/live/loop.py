@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from guichet.domain.events import LiveEvent
 from guichet.live.apply import Batch, apply_batch, apply_batches
 from guichet.live.config_loader import Loaded, fingerprint, load_config
 from guichet.live.contracts import (
@@ -374,7 +375,7 @@ class OrgRouter:
     def publish(self, pubs: list[Publication]) -> None:
         """Hand committed changes to the bus (never before the commit)."""
         for p in pubs:
-            if p.event.get("type") == "interaction":
+            if p.event.get("type") == LiveEvent.INTERACTION:
                 track(self.dispositions, p.event["interaction"])
         bus = self.publisher()
         if bus is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.domain.events import EventType, LiveEvent
 from guichet.live.config_loader import Audience
 from guichet.live.render import agent_dict, at
 from guichet.persistence.models import AgentPresence, Interaction, InteractionEvent
@@ -81,7 +82,7 @@ async def sync_agents(
                 InteractionEvent(
                     org_id=org_id,
                     at=when,
-                    type="agent.state_changed",
+                    type=EventType.AGENT_STATE_CHANGED,
                     agent_id=uid,
                     actor_id=batch.actor_id,
                     data={
@@ -118,5 +119,5 @@ async def sync_agents(
         if after != before or str(uid) in batch.agents:
             queues = {int(q) for q in row.queue_ids} | batch.old_queues
             users = {uid} | audience.for_queues(queues)
-            pubs.append(Publication({"type": "agent", "agent": after}, users))
+            pubs.append(Publication({"type": LiveEvent.AGENT, "agent": after}, users))
     return pubs

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from guichet.domain.events import EventType
 from guichet.live.contracts import Clock, Publisher
 from guichet.live.loop import COMMAND_TIMEOUT_S, MAX_QUEUED, OrgRouter
 from guichet.live.recovery import LIVE, arrival_event, rebuild, restore_declines
@@ -148,7 +149,7 @@ class LiveRegistry:
                         InteractionEvent(
                             org_id=org_id,
                             at=now,
-                            type="offer.reclaimed",
+                            type=EventType.OFFER_RECLAIMED,
                             interaction_id=o.interaction_id,
                             agent_id=o.agent_id,
                             data={"offer_id": o.id},
@@ -227,7 +228,7 @@ class LiveRegistry:
                     InteractionEvent(
                         org_id=org_id,
                         at=at(self.clock()),
-                        type="routing.failed",
+                        type=EventType.ROUTING_FAILED,
                         data={"error": type(error).__name__, "detail": str(error)[:500]},
                     )
                 )

@@ -23,6 +23,7 @@ from guichet.authz import access as policy
 from guichet.authz.access import Area, Filter
 from guichet.authz.caller import Caller
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR
+from guichet.domain.events import LiveEvent
 from guichet.live.render import HELD, WAITING, agent_dict, interaction_dict, offer_dict
 from guichet.persistence.models import (
     AgentPresence,
@@ -236,7 +237,7 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
     snap = copy.deepcopy(snapshot)
     me = snap["user_id"]
     kind = event["type"]
-    if kind == "interaction":
+    if kind == LiveEvent.INTERACTION:
         ix = event["interaction"]
         key = str(ix["id"])
         if "wrap_up" in snap:
@@ -257,7 +258,7 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
                 q["waiting"].sort(key=_order)
         if "conversations" in snap:
             _apply_conversation(snap["conversations"], ix)
-    elif kind == "offer" and "offers" in snap:
+    elif kind == LiveEvent.OFFER and "offers" in snap:
         offer = event["offer"]
         if offer["agent_id"] == me:
             key = str(offer["interaction_id"])
@@ -265,7 +266,7 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
                 snap["offers"][key] = offer
             else:
                 snap["offers"].pop(key, None)
-    elif kind == "agent":
+    elif kind == LiveEvent.AGENT:
         agent = event["agent"]
         if "agent" in snap and agent["user_id"] == me:
             snap["agent"] = agent

@@ -36,7 +36,6 @@ from guichet.authz.access import (
     Subject,
 )
 from guichet.authz.cc import ADMINISTRATOR
-from guichet.errors import NotFound
 from guichet.persistence.models import (
     AccessRole,
     Assignment,
@@ -50,7 +49,7 @@ from guichet.persistence.models import (
     User,
     group_members,
 )
-from guichet.queries.lookups import storable_id
+from guichet.queries.lookups import load_visible
 
 
 def department_tree(parents: dict[int, int | None]) -> dict[int, set[int]]:
@@ -229,24 +228,12 @@ async def access_interaction(
     session: AsyncSession, subject: Subject, iid: int, area: Area
 ) -> Interaction:
     """The interaction, loaded through ``area``'s filter; 404 when it is not there for them."""
-    row = None
-    if storable_id(iid):
-        row = await session.scalar(
-            select(Interaction).where(Interaction.id == iid, conversation_where(subject, area))
-        )
-    if row is None:
-        raise NotFound(f"interaction {iid} not found")
-    return row
+    return await load_visible(session, Interaction, iid, conversation_where(subject, area))
 
 
 async def access_queue(session: AsyncSession, subject: Subject, qid: int, area: Area) -> Queue:
     """The queue, loaded through ``area``'s filter; 404 when it is not there for them."""
-    row = None
-    if storable_id(qid):
-        row = await session.scalar(select(Queue).where(Queue.id == qid, queue_where(subject, area)))
-    if row is None:
-        raise NotFound(f"queue {qid} not found")
-    return row
+    return await load_visible(session, Queue, qid, queue_where(subject, area))
 
 
 async def conversation_facts(session: AsyncSession, row: Interaction) -> policy.ConversationFacts:

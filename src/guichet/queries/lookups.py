@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.errors import conflict, invalid, not_found
@@ -77,17 +77,28 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", folded)
 
 
-async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
-    """Load one row of the caller's organization, or raise 404 (never 403: no leak)."""
-    if not storable_id(obj_id):
-        raise not_found(noun_of(model), obj_id)
+async def load_visible(
+    session: AsyncSession, model: type[T], obj_id: int, visible: ColumnElement[bool]
+) -> T:
+    """The row ``obj_id`` if it passes ``visible`` (an access filter as SQL), else 404.
+
+    The one way to load an object through a policy filter (R-A-2, R-A-6): one query whose
+    ``WHERE`` holds the filter, so an object the caller may not see, one of another
+    organization and one that does not exist are the same 404 (never a 403: no leak).
+    """
     table: Any = model
-    row: T | None = await session.scalar(
-        select(table).where(table.id == obj_id, table.org_id == org_id)
-    )
+    row: T | None = None
+    if storable_id(obj_id):
+        row = await session.scalar(select(table).where(table.id == obj_id, visible))
     if row is None:
         raise not_found(noun_of(model), obj_id)
     return row
+
+
+async def get_in_org(session: AsyncSession, model: type[T], obj_id: int, org_id: int) -> T:
+    """Load one row of the caller's organization, or raise 404 (never 403: no leak)."""
+    table: Any = model
+    return await load_visible(session, model, obj_id, table.org_id == org_id)
 
 
 async def exists_in_org(session: AsyncSession, model: type[Any], org_id: int, **where: Any) -> bool:

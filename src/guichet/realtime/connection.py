@@ -153,6 +153,11 @@ class Connection:
                 await self.close(CLOSE_INTERNAL, "server error")
                 raise Stop from None
             if not allowed:
+                # An ended session may not resume: its queue goes with the socket.
+                await self.stop_pusher()
+                if self.queue_id is not None:
+                    self.bus.close(self.queue_id)
+                    self.queue_id = None
                 await self.close(proto.CLOSE_BAD_TICKET, "session ended")
                 raise Stop
             if not await self.send({"op": "heartbeat"}):

@@ -32,6 +32,7 @@ from guichet.api.schemas.live import (
 from guichet.api.schemas.text import Line
 from guichet.authz.access import Area, Subject
 from guichet.domain.enums import Channel
+from guichet.domain.events import LiveEvent
 from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden, NotFound
 from guichet.live import LiveRegistry
@@ -358,7 +359,7 @@ async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -
     for person in (row.agent_id, wrapping):
         if person is not None:
             users.add(person)
-    router_.publish([Publication({"type": "interaction", "interaction": body}, users)])
+    router_.publish([Publication({"type": LiveEvent.INTERACTION, "interaction": body}, users)])
     return body
 
 
