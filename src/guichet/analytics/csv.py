@@ -1,8 +1,12 @@
 """CSV writing for exports (R-AN-6): RFC 4180, spreadsheet-safe, streamed.
 
-- RFC 4180: fields separated by ``,`` (or ``;`` for spreadsheets set up for French, where the
-  comma is the decimal mark), records ended by CRLF, a field holding the delimiter, a quote,
-  CR or LF is quoted and its quotes doubled; UTF-8 without a byte-order mark.
+- RFC 4180, written by the standard library's ``csv`` writer (issue 13): fields separated by
+  ``,`` (or ``;`` for spreadsheets set up for French, where the comma is the decimal mark),
+  records ended by CRLF, a field holding the delimiter, a quote, CR or LF is quoted and its
+  quotes doubled; UTF-8 without a byte-order mark. A record one of whose fields holds the
+  *other* delimiter or a tab has all its fields quoted (see ``_SPLITTERS``).
+- Streamed: records are written into a text buffer that is handed out and emptied every
+  ``chunk_bytes`` or so, so memory stays flat whatever the size of the export.
 - The first record is the header: stable snake_case column names (docs/api/exports.md).
 - Formula injection: a text cell that begins with ``=``, ``+``, ``-``, ``@``, tab, CR or LF
   gets a leading apostrophe, so a spreadsheet shows it as text instead of running it (a tag
@@ -13,8 +17,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
-import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -99,35 +104,64 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-#: Characters that make a field quoted, whatever the delimiter: a file written with ``;`` may
-#: be opened by a spreadsheet splitting on ``,`` (or on tabs), and the other way round; an
-#: unquoted ``x,=HYPERLINK(...)`` would then start a cell with ``=`` past the neutralisation.
-_QUOTED = frozenset(',;\t"\r\n')
-#: Per delimiter, the characters besides it that call for quoting (one search per record).
-_OTHERS = {d: re.compile("[" + re.escape("".join(sorted(_QUOTED - {d}))) + "]") for d in DELIMITERS}
+#: Characters besides the delimiter that make a record quoted. The standard library's writer
+#: quotes a field holding the delimiter, a quote, CR or LF (RFC 4180); a file written with ``;``
+#: may be opened by a spreadsheet splitting on ``,`` (or on tabs), and the other way round, and
+#: an unquoted ``x,=HYPERLINK(...)`` would then start a cell with ``=`` past the neutralisation.
+#: A record holding one of these is written with every field quoted (``QUOTE_ALL``).
+_SPLITTERS = frozenset(",;\t")
 
 
-def _quote(text: str, delimiter: str) -> str:
-    if delimiter in text or not _QUOTED.isdisjoint(text):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+class _Writer:
+    """The standard library's CSV writers over one text buffer, emptied by ``take``."""
+
+    __slots__ = ("_all", "_buffer", "_delimiter", "_minimal", "_others")
+
+    def __init__(self, delimiter: str) -> None:
+        self._delimiter = delimiter
+        self._others = tuple(sorted(_SPLITTERS - {delimiter}))
+        self._buffer = io.StringIO(newline="")
+        dialect: dict[str, Any] = {
+            "delimiter": delimiter,
+            "quotechar": '"',
+            "doublequote": True,
+            "lineterminator": NEWLINE,
+        }
+        self._minimal = csv.writer(self._buffer, quoting=csv.QUOTE_MINIMAL, **dialect)
+        self._all = csv.writer(self._buffer, quoting=csv.QUOTE_ALL, **dialect)
+
+    def write(self, texts: list[str]) -> None:
+        """One record of fields already turned into text (and neutralised) by ``cell``."""
+        line = self._delimiter.join(texts)
+        if any(c in line for c in self._others):
+            self._all.writerow(texts)
+        else:
+            self._minimal.writerow(texts)
+
+    def size(self) -> int:
+        """Characters written since the last ``take``."""
+        return self._buffer.tell()
+
+    def take(self) -> str:
+        """The text written since the last ``take``; the buffer starts again empty."""
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
 
 
 def record(values: Iterable[Any], delimiter: str = ",") -> str:
     """One CSV record, CRLF-terminated."""
-    texts = [cell(v) for v in values]
-    line = delimiter.join(texts)
-    # Fast path: no field holds the delimiter (exactly len - 1 of them in the line) nor any
-    # other character that calls for quoting.
-    others = _OTHERS.get(delimiter)
-    if others is None or line.count(delimiter) != len(texts) - 1 or others.search(line):
-        line = delimiter.join(_quote(t, delimiter) for t in texts)
-    return line + NEWLINE
+    writer = _Writer(delimiter)
+    writer.write([cell(v) for v in values])
+    return writer.take()
 
 
 def header(columns: Sequence[str], delimiter: str = ",") -> str:
     """The header record: column names as they are (never neutralised, they are ours)."""
-    return delimiter.join(_quote(c, delimiter) for c in columns) + NEWLINE
+    writer = _Writer(delimiter)
+    writer.write(list(columns))
+    return writer.take()
 
 
 def check_delimiter(delimiter: str) -> str:
@@ -150,15 +184,13 @@ async def stream_csv(
     Records are gathered into chunks of about ``chunk_bytes`` so a large export is written
     (or sent) in few pieces while memory stays flat.
     """
-    check_delimiter(delimiter)
-    parts = [header(columns, delimiter)]
-    size = len(parts[0])
+    writer = _Writer(check_delimiter(delimiter))
+    writer.write(list(columns))
     async for row in rows:
-        line = record([row.get(c) for c in columns] if isinstance(row, Mapping) else row, delimiter)
-        parts.append(line)
-        size += len(line)
-        if size >= chunk_bytes:
-            yield "".join(parts).encode("utf-8")
-            parts, size = [], 0
-    if parts:
-        yield "".join(parts).encode("utf-8")
+        values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
+        writer.write([cell(v) for v in values])
+        if writer.size() >= chunk_bytes:
+            yield writer.take().encode("utf-8")
+    last = writer.take()
+    if last:
+        yield last.encode("utf-8")

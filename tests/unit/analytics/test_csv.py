@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Mapping
@@ -9,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guichet.analytics.csv import (
     Timestamp,
@@ -134,3 +137,62 @@ def test_a_formula_after_the_other_delimiter_stays_in_its_quoted_cell(delimiter:
         for other in (",", ";", "\t"):
             cells = next(csv.reader(io.StringIO(line), delimiter=other))
             assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), (other, cells)
+
+
+def test_a_record_with_the_other_delimiter_or_a_tab_is_quoted_whole() -> None:
+    """The standard library quotes the delimiter, quotes, CR and LF; a record that also holds
+    the other delimiter or a tab is written with every field quoted (R-AN-6, issue 13)."""
+    assert record([1, "a;b", None], ",") == '"1","a;b",""\r\n'
+    assert record([1, "a,b", None], ";") == '"1";"a,b";""\r\n'
+    assert record([1, "a\tb"], ";") == '"1";"a\tb"\r\n'
+    # Otherwise only the fields that need it are quoted.
+    assert record([1, "a,b", None, -2.5], ",") == '1,"a,b",,-2.5\r\n'
+    assert record([1, "a;b", None], ";") == '1;"a;b";\r\n'
+
+
+def test_a_record_of_one_empty_field_is_not_an_empty_line() -> None:
+    """The csv module writes ``""`` so the record reads back as one empty field."""
+    line = record([None])
+    assert line == '""\r\n'
+    assert list(csv.reader(io.StringIO(line, newline=""))) == [[""]]
+
+
+async def test_chunks_end_on_record_boundaries_and_stay_near_the_size() -> None:
+    """Streaming: each chunk holds whole records, about ``chunk_bytes`` long (R-AN-6)."""
+    columns = ["id", "note"]
+    rows = [{"id": i, "note": f"note {i}; é"} for i in range(500)]
+    chunks = [
+        part async for part in stream_csv(columns, _rows(rows), delimiter=",", chunk_bytes=1000)
+    ]
+    assert len(chunks) > 10
+    longest = max(len(record([r["id"], r["note"]])) for r in rows)
+    for part in chunks:
+        assert part.endswith(b"\r\n")
+        # chunk_bytes counts characters, as before (é is two bytes, one character).
+        assert len(part.decode("utf-8")) < 1000 + longest
+    whole = b"".join(chunks).decode("utf-8")
+    assert whole == header(columns) + "".join(record([r["id"], r["note"]]) for r in rows)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list(",;\t\"\r\n =+-@'ab é\u2028")), max_size=8)
+
+
+@given(
+    st.lists(st.lists(st.one_of(st.none(), st.integers(), _TEXT), min_size=3, max_size=3)),
+    st.sampled_from([",", ";"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_rows_read_back_as_their_cells(rows: list[list[Any]], delimiter: str) -> None:
+    """Whatever the text, Python's RFC 4180 reader gives back each cell as ``cell`` made it."""
+
+    async def collect() -> bytes:
+        async def source() -> AsyncIterator[list[Any]]:
+            for row in rows:
+                yield row
+
+        parts = [p async for p in stream_csv(["a", "b", "c"], source(), delimiter=delimiter)]
+        return b"".join(parts)
+
+    text = asyncio.run(collect()).decode("utf-8")
+    parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert parsed == [["a", "b", "c"], *([cell(v) for v in row] for row in rows)]
