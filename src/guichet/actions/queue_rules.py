@@ -66,7 +66,11 @@ def check_ranges(state: Mapping[str, Any]) -> None:
 
 
 def check_e164(field: str, value: Any, rule: str) -> str:
-    """An outbound caller ID in E.164 (``+`` then 8 to 15 digits), separators removed."""
+    """An outbound caller ID in E.164 that exists in its numbering plan, separators removed (R-Q-6).
+
+    Read with libphonenumber (`routing.numbers`): `+` and the calling code, a number of an
+    allocated range of that country.
+    """
     compact = normalize(value) if isinstance(value, str) else ""
     if not compact.startswith("+") or not is_valid_caller_id(compact):
         raise invalid(field, "an E.164 number is needed, for example +33123456789", rule)
