@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.api.catalog_support import create as _create
+from tests.api.catalog_support import names as _names
 from tests.factories import Org, World, problem
 
 DISPOSITIONS = "/api/v1/dispositions"
 TAGS = "/api/v1/tags"
-
-
-async def _create(world: World, url: str, headers: dict[str, str], **body: Any) -> Any:
-    r = await world.client.post(url, json=body, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _names(world: World, url: str, headers: dict[str, str], **params: Any) -> list[str]:
-    r = await world.client.get(url, params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return [row["name"] for row in r.json()]
 
 
 async def test_r_w_3_dispositions_crud_in_list_order(world: World, org_a: Org) -> None:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.api.catalog_support import NamedList
 from tests.factories import Org, World, problem
 
-URL = "/api/v1/labels"
+LABELS = NamedList("/api/v1/labels")
+URL = LABELS.url
 PERMS = "/api/v1/contact-center/permissions"
-
-
-async def _create(world: World, headers: dict[str, str], name: str, **extra: Any) -> Any:
-    r = await world.client.post(URL, json={"name": name, **extra}, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _names(world: World, headers: dict[str, str], query: str = "") -> list[str]:
-    r = await world.client.get(URL + query, headers=headers)
-    assert r.status_code == 200, r.text
-    return [row["name"] for row in r.json()]
+_create, _names = LABELS.create, LABELS.names
 
 
 async def _allow_agent_labels(world: World, org: Org, on: bool = True) -> None:

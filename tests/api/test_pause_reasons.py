@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from tests.api.catalog_support import NamedList
 from tests.factories import Org, World, problem
 
-URL = "/api/v1/pause-reasons"
-
-
-async def _create(world: World, headers: dict[str, str], name: str, **extra: Any) -> Any:
-    r = await world.client.post(URL, json={"name": name, **extra}, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _names(world: World, headers: dict[str, str], query: str = "") -> list[str]:
-    r = await world.client.get(URL + query, headers=headers)
-    assert r.status_code == 200, r.text
-    return [row["name"] for row in r.json()]
+REASONS = NamedList("/api/v1/pause-reasons")
+URL = REASONS.url
+_create, _names = REASONS.create, REASONS.names
 
 
 async def test_r_q_9_add_rename_disable_delete(world: World, org_a: Org) -> None:
