@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import delete
 
 from guichet.actions import agents_live, wrap_up
 from guichet.actions import conversations as conv
@@ -32,14 +31,11 @@ from guichet.api.schemas.live import (
 from guichet.api.schemas.text import Line
 from guichet.authz.access import Area, Subject
 from guichet.domain.enums import Channel
-from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden, NotFound
 from guichet.live import LiveRegistry
-from guichet.live.apply import interaction_audience
-from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
-from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
-from guichet.queries.lookups import MAX_ID, check_ids_in_org
+from guichet.persistence.models import AgentPresence, Interaction
+from guichet.queries.lookups import MAX_ID
 
 router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CLIENT_ERRORS)
 
@@ -314,15 +310,7 @@ async def set_tags(
 ) -> dict[str, Any]:
     """R-W-2: replace the interaction's tags."""
     row = await _worker_row(session, principal, subject, iid)
-    actions.check_state(row, Op.TAGS, field="tag_ids")
-    ids = await check_ids_in_org(
-        session, Tag, org_id=principal.org_id, ids=body.tag_ids, field="tag_ids"
-    )
-    await session.execute(delete(InteractionTag).where(InteractionTag.interaction_id == row.id))
-    for tid in ids:
-        session.add(InteractionTag(interaction_id=row.id, tag_id=tid))
-    await session.commit()
-    return await _publish_row(session, state, row)
+    return await wrap_up.do_set_tags(session, _live(state), row=row, tag_ids=body.tag_ids)
 
 
 @router.patch("/{iid}/wrap-up")
@@ -336,7 +324,7 @@ async def set_wrap_up(
 ) -> dict[str, Any]:
     """R-W-3: disposition and notes; notes until the end of wrap-up, then supervisors only."""
     row = await _worker_row(session, principal, subject, iid)
-    await wrap_up.do_set_wrap_up(
+    return await wrap_up.do_set_wrap_up(
         session,
         _live(state),
         row=row,
@@ -344,22 +332,6 @@ async def set_wrap_up(
         user_id=principal.user_id,
         watcher=(await _watch(session, principal)).covers(row),
     )
-    fresh = await session.get(Interaction, iid, populate_existing=True)
-    assert fresh is not None
-    return await _publish_row(session, state, fresh)
-
-
-async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -> dict[str, Any]:
-    body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
-    await session.commit()
-    router_ = await _live(state).router(row.org_id)
-    users = await interaction_audience(session, router_.loaded.audience, row)
-    wrapping = await wrap_up.wrapping_agent(session, org_id=row.org_id, iid=row.id)
-    for person in (row.agent_id, wrapping):
-        if person is not None:
-            users.add(person)
-    router_.publish([Publication({"type": "interaction", "interaction": body}, users)])
-    return body
 
 
 @router.post("/{iid}/evaluations", status_code=201)

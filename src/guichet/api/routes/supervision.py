@@ -46,16 +46,13 @@ async def live_view(
     principal: CurrentUser, session: SessionDep, writer: WriterSessionDep, state: StateDep
 ) -> dict[str, Any]:
     """R-S-1: the queues the caller supervises and the agents logged in to them."""
-    await session.commit()  # a first use starts the loop, which writes: free SQLite's writer
-    await writer.commit()
-    router_ = await _live(state).router(principal.org_id)
     return await actions.live_view(
         session,
         writer,
+        _live(state),
         org_id=principal.org_id,
         user_id=principal.user_id,
         roles=list(principal.user.roles),
-        now=router_.now(),
     )
 
 
