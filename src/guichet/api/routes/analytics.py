@@ -23,7 +23,14 @@ from guichet.analytics.metrics import Filters
 from guichet.analytics.period import period
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep, WriterSessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.analytics import DashboardParams, dashboard_params
+from guichet.api.schemas.analytics import (
+    AgentPerformanceRead,
+    CallersInQueueRead,
+    DashboardParams,
+    RealtimeRead,
+    ResolvedConversationsRead,
+    dashboard_params,
+)
 from guichet.authz.access import Subject
 from guichet.persistence.models import Organization, Queue, Skill, User
 from guichet.queries.lookups import check_ids_in_org
@@ -113,7 +120,7 @@ async def callers_in_queue(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> CallersInQueueRead:
     """R-AN-2: totals (offered, handled, abandoned, missed, ASA, average abandon wait, the
     three service levels), per local day, and offered per local weekday x hour."""
     req = await check(session, subject, params)
@@ -121,7 +128,7 @@ async def callers_in_queue(
     body = await queries.callers_in_queue(
         session, subject=subject, filters=req.filters, tz=req.tz, threshold_s=req.threshold_s
     )
-    return {**req.header(), **body}
+    return CallersInQueueRead.model_validate({**req.header(), **body})
 
 
 @router.get("/agent-performance")
@@ -131,7 +138,7 @@ async def agent_performance(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> AgentPerformanceRead:
     """R-AN-3: per agent the time per state, handled, talk, hold, wrap-up, AHT, occupancy;
     the team's; handle time per queue and per channel."""
     req = await check(session, subject, params)
@@ -139,7 +146,7 @@ async def agent_performance(
     body = await queries.agent_performance(
         session, subject=subject, filters=req.filters, now_ts=req.now_ts
     )
-    return {**req.header(), **body}
+    return AgentPerformanceRead.model_validate({**req.header(), **body})
 
 
 @router.get("/resolved-conversations")
@@ -150,14 +157,14 @@ async def resolved_conversations(
     writer: WriterSessionDep,
     params: Params,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> dict[str, Any]:
+) -> ResolvedConversationsRead:
     """R-AN-4: conversations and resolved per channel, resolved per agent, top reasons."""
     req = await check(session, subject, params)
     await do_catch_up(session, writer, org_id=principal.org_id)
     body = await queries.resolved_conversations(
         session, subject=subject, filters=req.filters, top=top
     )
-    return {**req.header(), **body}
+    return ResolvedConversationsRead.model_validate({**req.header(), **body})
 
 
 @router.get("/realtime")
@@ -167,7 +174,7 @@ async def realtime(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> RealtimeRead:
     """R-S-1 per queue: average wait over the last 15 minutes (the R-Q-6 window), today's
     totals and service level (org-local day), waiting count and longest current wait. Only
     the queue and channel filters apply; ``service_level_s`` overrides every queue's."""
@@ -186,4 +193,4 @@ async def realtime(
     )
     head = req.header()
     head["window_s"] = metrics.REALTIME_WINDOW_S
-    return {**head, **body}
+    return RealtimeRead.model_validate({**head, **body})
