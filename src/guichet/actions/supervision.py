@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet.actions.analytics import do_catch_up
 from guichet.actions.conversations import HELD, Watch, may_read, sees
 from guichet.actions.interactions import message_dict, message_event
-from guichet.analytics import queries, store
+from guichet.analytics import queries
 from guichet.analytics.metrics import Filters
 from guichet.authz.access import Area, Subject
 from guichet.authz.cc import ADMINISTRATOR, SUPERVISOR
@@ -17,8 +18,8 @@ from guichet.domain.events import EventType, LiveEvent
 from guichet.errors import Forbidden, NotFound
 from guichet.live import LiveRegistry
 from guichet.live.presence_sync import Publication
-from guichet.live.render import WAITING, agent_dict, at, interaction_dict, offline_agent
-from guichet.live.snapshot import visible_queues
+from guichet.live.render import agent_dict, at, offline_agent
+from guichet.live.snapshot import supervisor_view, visible_queues
 from guichet.persistence.models import (
     AgentPresence,
     Interaction,
@@ -77,13 +78,12 @@ async def _analytics_figures(
     answered and abandoned and the service level (answered within the queue's threshold /
     offered, org-local day), and the average wait of the last 15 minutes (R-Q-6's window).
 
-    The event log is folded first (``analytics.store.catch_up``) in the writing session, then
-    the read session starts a new snapshot.
+    The event log is folded first (`actions.analytics.do_catch_up`) in the writing session,
+    then the read session starts a new snapshot.
     """
     if not queues:
         return {}
-    await store.catch_up(writer, org_id)
-    await session.commit()
+    await do_catch_up(session, writer, org_id=org_id)
     org = await session.get(Organization, org_id)
     subject = Subject(org_id=org_id, user_id=0, administrator=True)
     body = await queries.realtime(
@@ -100,54 +100,47 @@ async def _analytics_figures(
 async def live_view(
     session: AsyncSession,
     writer: AsyncSession,
+    live: LiveRegistry,
     *,
     org_id: int,
     user_id: int,
     roles: list[str],
-    now: float,
 ) -> dict[str, Any]:
     """R-S-1: per queue the waiting list (callback labels), counts, longest wait, today's
     offered / answered / abandoned and service level and the average wait of the last 15
     minutes (R-Q-6), as the analytics define them; per agent the state, time in state and
-    current work."""
+    current work.
+
+    The queues, their waiting lists and the agents are the WebSocket snapshot's own
+    (`live.snapshot.supervisor_view`); times are the routing loop's clock."""
     require_watcher(roles)
-    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles) or []
-    ids = [q.id for q in queues]
-    waiting = (
-        await session.scalars(
-            select(Interaction).where(
-                Interaction.org_id == org_id,
-                Interaction.queue_id.in_(ids),
-                Interaction.status.in_(WAITING),
-            )
-        )
-    ).all()
+    await session.commit()  # a first use starts the loop, which writes: free SQLite's writer
+    await writer.commit()
+    now = (await live.router(org_id)).now()
+    view = await supervisor_view(session, org_id=org_id, user_id=user_id, roles=roles)
+    assert view is not None  # a watcher
+    queues = [w.queue for w in view.queues]
     figures = await _analytics_figures(session, writer, org_id=org_id, queues=queues, now=now)
     out_queues = []
-    for q in queues:
-        mine = sorted(
-            (w for w in waiting if w.queue_id == q.id), key=lambda w: (w.order_t or 0.0, w.id)
-        )
+    for w in view.queues:
+        q = w.queue
         fig = figures.get(q.id, {})
-        limit = fig.get("threshold_s", _threshold(q))
         out_queues.append(
             {
                 "id": q.id,
                 "name": q.name,
-                "waiting": [interaction_dict(w) for w in mine],
-                "waiting_count": len(mine),
-                "callbacks": sum(1 for w in mine if w.status == "callback"),
-                "longest_wait_s": max((now - (w.order_t or now) for w in mine), default=0.0),
+                "waiting": w.waiting,
+                "waiting_count": len(w.rows),
+                "callbacks": sum(1 for r in w.rows if r.status == "callback"),
+                "longest_wait_s": max((now - (r.order_t or now) for r in w.rows), default=0.0),
                 "offered_today": fig.get("offered_today", 0),
                 "answered_today": fig.get("answered_today", 0),
                 "abandoned_today": fig.get("abandoned_today", 0),
-                "service_level_s": limit,
+                "service_level_s": fig.get("threshold_s", _threshold(q)),
                 "service_level": fig.get("sl_today"),
                 "average_wait_15m_s": fig.get("avg_wait_15m_s"),
             }
         )
-    agents = []
-    presence = await session.scalars(select(AgentPresence).where(AgentPresence.org_id == org_id))
     work: dict[int, list[int]] = {}
     for iid, aid in await session.execute(
         select(Interaction.id, Interaction.agent_id).where(
@@ -156,15 +149,13 @@ async def live_view(
     ):
         if aid is not None:
             work.setdefault(aid, []).append(iid)
-    visible = set(ids)
-    for p in presence:
-        if not visible & {int(x) for x in p.queue_ids}:
-            continue
+    agents = []
+    for p in view.agents:
         body = agent_dict(p)
         body["time_in_state_s"] = max(0.0, now - p.state_since.timestamp())
         body["current_work"] = sorted(work.get(p.user_id, []))
         agents.append(body)
-    return {"queues": out_queues, "agents": sorted(agents, key=lambda a: a["user_id"])}
+    return {"queues": out_queues, "agents": agents}
 
 
 async def agent_state(session: AsyncSession, *, user_id: int) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""R-W-3 disposition and notes, written inside the organization's routing loop.
+"""R-W-2 tags, R-W-3 disposition and notes; the ``interaction`` event each change publishes.
+
+Tags are written in the request's session. Disposition and notes are written inside the
+organization's routing loop.
 
 Going through the loop orders the change with the disposition timer (`live.dispositions`): a
 disposition chosen before the deadline always cancels it, and an agent whose wrap-up the timer
@@ -10,17 +13,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet.actions.interactions import check_state
+from guichet.actions.interactions import tag_ids as current_tags
 from guichet.domain import states
+from guichet.domain.events import LiveEvent
 from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden
 from guichet.live import LiveRegistry
+from guichet.live.apply import interaction_audience
 from guichet.live.deadlines import track
-from guichet.persistence.models import AgentPresence, Disposition, Interaction
-from guichet.queries.lookups import get_in_org
+from guichet.live.presence_sync import Publication
+from guichet.live.render import interaction_dict
+from guichet.persistence.models import AgentPresence, Disposition, Interaction, InteractionTag, Tag
+from guichet.queries.lookups import check_ids_in_org, get_in_org
 from guichet.routing import Event, RoutingEngine
 
 
@@ -51,8 +59,9 @@ async def do_set_wrap_up(
     changes: dict[str, Any],
     user_id: int,
     watcher: bool,
-) -> None:
-    """R-W-3: set the disposition and/or notes (only the fields sent); 409 once notes are closed."""
+) -> dict[str, Any]:
+    """R-W-3: set the disposition and/or notes (only the fields sent); 409 once notes are
+    closed. Answers the interaction, as published after the loop committed."""
     org_id, iid = row.org_id, row.id
     disposition_id = changes.get("disposition_id")
     if disposition_id is not None:
@@ -91,3 +100,37 @@ async def do_set_wrap_up(
         return None, None
 
     await router.run(prepare, actor_id=user_id)
+    fresh = await session.get(Interaction, iid, populate_existing=True)
+    assert fresh is not None
+    return await publish_interaction(session, live, fresh)
+
+
+async def do_set_tags(
+    session: AsyncSession, live: LiveRegistry, *, row: Interaction, tag_ids: list[int]
+) -> dict[str, Any]:
+    """R-W-2: replace the interaction's tags (422 naming ``tag_ids`` for another organization's
+    tag, 409 when its state refuses tags); answers the interaction, as published."""
+    check_state(row, Op.TAGS, field="tag_ids")
+    ids = await check_ids_in_org(session, Tag, org_id=row.org_id, ids=tag_ids, field="tag_ids")
+    await session.execute(delete(InteractionTag).where(InteractionTag.interaction_id == row.id))
+    for tid in ids:
+        session.add(InteractionTag(interaction_id=row.id, tag_id=tid))
+    await session.commit()
+    return await publish_interaction(session, live, row)
+
+
+async def publish_interaction(
+    session: AsyncSession, live: LiveRegistry, row: Interaction
+) -> dict[str, Any]:
+    """Commit, then send the ``interaction`` event about ``row`` to its audience (its agent,
+    its queue's and its conversation's watchers, the agent wrapping it up); returns the body."""
+    body = interaction_dict(row, await current_tags(session, iid=row.id))
+    await session.commit()
+    router = await live.router(row.org_id)
+    users = await interaction_audience(session, router.loaded.audience, row)
+    wrapping = await wrapping_agent(session, org_id=row.org_id, iid=row.id)
+    for person in (row.agent_id, wrapping):
+        if person is not None:
+            users.add(person)
+    router.publish([Publication({"type": LiveEvent.INTERACTION, "interaction": body}, users)])
+    return body

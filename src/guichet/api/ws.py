@@ -15,20 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet.actions.permissions import load_permissions
 from guichet.api.deps import AppState, CurrentUser, Principal, StateDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.common import Output
+from guichet.api.schemas.realtime import TicketRead
 from guichet.persistence.models import AuthToken, User, utcnow
 from guichet.realtime import protocol as proto
 from guichet.realtime.connection import Connection, SessionEnded
 from guichet.realtime.tickets import TicketGrant
 
 router = APIRouter(tags=["realtime"], responses=CLIENT_ERRORS)
-
-
-class TicketRead(Output):
-    """A one-use ticket to open the socket with, and its lifetime in seconds."""
-
-    ticket: str
-    expires_in: int
 
 
 @router.post("/ws/tickets", response_model=TicketRead, status_code=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -56,6 +57,66 @@ async def visible_queues(
             )
             stmt = stmt.where(Queue.id.in_(mine))
     return list((await session.scalars(stmt)).all())
+
+
+@dataclass(frozen=True)
+class WatchedQueue:
+    """A queue of the supervisor live view and what waits in it (R-S-1)."""
+
+    queue: Queue
+    #: The interactions waiting (or holding a callback), as `interaction_dict` renders them,
+    #: in the order they will be served (``_order``, the order clients keep with `apply_event`).
+    waiting: list[dict[str, Any]]
+    #: The same interactions' rows, in the same order.
+    rows: list[Interaction]
+
+
+@dataclass(frozen=True)
+class SupervisorView:
+    """What a supervisor watches (R-S-1): the queues they may see, and the agents logged in to
+    one of them. The WebSocket snapshot and ``GET /supervision/live`` both render this."""
+
+    queues: list[WatchedQueue]
+    #: The presence of every agent logged in to one of ``queues``, by user id.
+    agents: list[AgentPresence]
+
+
+async def supervisor_view(
+    session: AsyncSession, *, org_id: int, user_id: int, roles: list[str]
+) -> SupervisorView | None:
+    """The live view of the queues the user supervises (R-S-1, R-P-2); None for plain agents."""
+    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles)
+    if queues is None:
+        return None
+    ids = [q.id for q in queues]
+    rows = (
+        await session.scalars(
+            select(Interaction).where(
+                Interaction.org_id == org_id,
+                Interaction.queue_id.in_(ids),
+                Interaction.status.in_(WAITING),
+            )
+        )
+    ).all()
+    tags = await _tags(session, [r.id for r in rows])
+    rendered = sorted(
+        ((interaction_dict(r, tags.get(r.id, [])), r) for r in rows),
+        key=lambda pair: _order(pair[0]),
+    )
+    watched = [
+        WatchedQueue(
+            queue=q,
+            waiting=[d for d, r in rendered if r.queue_id == q.id],
+            rows=[r for _, r in rendered if r.queue_id == q.id],
+        )
+        for q in queues
+    ]
+    presence = await session.scalars(
+        select(AgentPresence).where(AgentPresence.org_id == org_id).order_by(AgentPresence.user_id)
+    )
+    visible = set(ids)
+    agents = [p for p in presence if visible & {int(x) for x in p.queue_ids}]
+    return SupervisorView(queues=watched, agents=agents)
 
 
 async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, list[int]]:
@@ -120,34 +181,13 @@ async def build_snapshot(
             row = offered[o.interaction_id]
             body["interaction"] = interaction_dict(row, tags.get(row.id, []))
             snap["offers"][str(o.interaction_id)] = body
-    queues = await visible_queues(session, org_id=org_id, user_id=user_id, roles=roles)
-    if queues is not None:
-        ids = [q.id for q in queues]
-        waiting = (
-            await session.scalars(
-                select(Interaction).where(
-                    Interaction.org_id == org_id,
-                    Interaction.queue_id.in_(ids),
-                    Interaction.status.in_(WAITING),
-                )
-            )
-        ).all()
-        tags = await _tags(session, [r.id for r in waiting])
-        snap["queues"] = {str(q.id): {"id": q.id, "name": q.name, "waiting": []} for q in queues}
-        for r in waiting:
-            snap["queues"][str(r.queue_id)]["waiting"].append(
-                interaction_dict(r, tags.get(r.id, []))
-            )
-        for q in snap["queues"].values():
-            q["waiting"].sort(key=_order)
-        snap["agents"] = {}
-        presence = await session.scalars(
-            select(AgentPresence).where(AgentPresence.org_id == org_id)
-        )
-        visible = set(ids)
-        for p in presence:
-            if visible & {int(x) for x in p.queue_ids}:
-                snap["agents"][str(p.user_id)] = agent_dict(p)
+    view = await supervisor_view(session, org_id=org_id, user_id=user_id, roles=roles)
+    if view is not None:
+        snap["queues"] = {
+            str(w.queue.id): {"id": w.queue.id, "name": w.queue.name, "waiting": w.waiting}
+            for w in view.queues
+        }
+        snap["agents"] = {str(p.user_id): agent_dict(p) for p in view.agents}
     conversations = await _conversations(session, org_id=org_id, user_id=user_id)
     if conversations is not None:
         snap["conversations"] = conversations

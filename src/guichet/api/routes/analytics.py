@@ -1,7 +1,7 @@
 """Dashboards (R-AN-2..R-AN-5) and real-time figures (R-S-1, R-Q-6), as JSON.
 
-Every route first folds the event log into the projection (``analytics.store.catch_up``, in a
-writing session: on SQLite the single writer), then answers from SQL aggregates
+Every route first folds the event log into the projection (``actions.analytics.do_catch_up``,
+in a writing session: on SQLite the single writer), then answers from SQL aggregates
 (``analytics.queries``) in the request's read session. The numbers are limited to the
 conversations the caller's statistics scope lets appear (R-A-2, R-A-6); a caller without any
 statistics scope gets 403 (R-A-2). Definitions: docs/metrics.md; guide: docs/api/analytics.md.
@@ -17,12 +17,20 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet.analytics import metrics, queries, store
+from guichet.actions.analytics import do_catch_up
+from guichet.analytics import metrics, queries
 from guichet.analytics.metrics import Filters
 from guichet.analytics.period import period
 from guichet.api.deps import CurrentUser, SessionDep, SubjectDep, WriterSessionDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.analytics import DashboardParams, dashboard_params
+from guichet.api.schemas.analytics import (
+    AgentPerformanceRead,
+    CallersInQueueRead,
+    DashboardParams,
+    RealtimeRead,
+    ResolvedConversationsRead,
+    dashboard_params,
+)
 from guichet.authz.access import Subject
 from guichet.persistence.models import Organization, Queue, Skill, User
 from guichet.queries.lookups import check_ids_in_org
@@ -105,13 +113,6 @@ async def check(session: AsyncSession, subject: Subject, params: DashboardParams
     return Checked(tz, filters, float(threshold), now)
 
 
-async def _fresh(session: AsyncSession, writer: AsyncSession, org_id: int) -> None:
-    """Fold the log up to now, then let the read session see it (a new snapshot)."""
-    await store.catch_up(writer, org_id)
-    await writer.close()
-    await session.commit()
-
-
 @router.get("/callers-in-queue")
 async def callers_in_queue(
     principal: CurrentUser,
@@ -119,15 +120,15 @@ async def callers_in_queue(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> CallersInQueueRead:
     """R-AN-2: totals (offered, handled, abandoned, missed, ASA, average abandon wait, the
     three service levels), per local day, and offered per local weekday x hour."""
     req = await check(session, subject, params)
-    await _fresh(session, writer, principal.org_id)
+    await do_catch_up(session, writer, org_id=principal.org_id)
     body = await queries.callers_in_queue(
         session, subject=subject, filters=req.filters, tz=req.tz, threshold_s=req.threshold_s
     )
-    return {**req.header(), **body}
+    return CallersInQueueRead.model_validate({**req.header(), **body})
 
 
 @router.get("/agent-performance")
@@ -137,15 +138,15 @@ async def agent_performance(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> AgentPerformanceRead:
     """R-AN-3: per agent the time per state, handled, talk, hold, wrap-up, AHT, occupancy;
     the team's; handle time per queue and per channel."""
     req = await check(session, subject, params)
-    await _fresh(session, writer, principal.org_id)
+    await do_catch_up(session, writer, org_id=principal.org_id)
     body = await queries.agent_performance(
         session, subject=subject, filters=req.filters, now_ts=req.now_ts
     )
-    return {**req.header(), **body}
+    return AgentPerformanceRead.model_validate({**req.header(), **body})
 
 
 @router.get("/resolved-conversations")
@@ -156,14 +157,14 @@ async def resolved_conversations(
     writer: WriterSessionDep,
     params: Params,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> dict[str, Any]:
+) -> ResolvedConversationsRead:
     """R-AN-4: conversations and resolved per channel, resolved per agent, top reasons."""
     req = await check(session, subject, params)
-    await _fresh(session, writer, principal.org_id)
+    await do_catch_up(session, writer, org_id=principal.org_id)
     body = await queries.resolved_conversations(
         session, subject=subject, filters=req.filters, top=top
     )
-    return {**req.header(), **body}
+    return ResolvedConversationsRead.model_validate({**req.header(), **body})
 
 
 @router.get("/realtime")
@@ -173,12 +174,12 @@ async def realtime(
     session: SessionDep,
     writer: WriterSessionDep,
     params: Params,
-) -> dict[str, Any]:
+) -> RealtimeRead:
     """R-S-1 per queue: average wait over the last 15 minutes (the R-Q-6 window), today's
     totals and service level (org-local day), waiting count and longest current wait. Only
     the queue and channel filters apply; ``service_level_s`` overrides every queue's."""
     req = await check(session, subject, params)
-    await _fresh(session, writer, principal.org_id)
+    await do_catch_up(session, writer, org_id=principal.org_id)
     thresholds = await queries.queue_thresholds(session, principal.org_id)
     if params.service_level_s is not None:
         thresholds = dict.fromkeys(thresholds, params.service_level_s)
@@ -192,4 +193,4 @@ async def realtime(
     )
     head = req.header()
     head["window_s"] = metrics.REALTIME_WINDOW_S
-    return {**head, **body}
+    return RealtimeRead.model_validate({**head, **body})

@@ -21,13 +21,26 @@ from guichet.analytics.exports import EXPORTS, ExportFilters, statistics_scope
 from guichet.api.deps import CurrentUser, SessionDep, StateDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
 from guichet.api.schemas.analytics import DashboardParams, dashboard_params
-from guichet.api.schemas.exports import Delimiter, ExportJobCreate, ExportKind
+from guichet.api.schemas.exports import (
+    Delimiter,
+    ExportJobCreate,
+    ExportJobList,
+    ExportJobRead,
+    ExportKind,
+)
 from guichet.authz.access import Subject
 from guichet.errors import GuichetError, NotFound, invalid
 
 router = APIRouter(tags=["exports"], responses=CLIENT_ERRORS)
 
 CSV_TYPE = "text/csv; charset=utf-8"
+#: A CSV body in the OpenAPI document (docs/api/exports.md lists the columns of each kind).
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The CSV file (UTF-8, a header line, then one line per row)",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 #: The R-AN-5 filters of the query string: the dashboards' own declaration (one set of limits).
 Params = Annotated[DashboardParams, Depends(dashboard_params)]
 
@@ -82,7 +95,7 @@ def _export(kind: ExportKind) -> exports.Export:
     return found
 
 
-@router.get("/exports/{kind}.csv", response_class=StreamingResponse)
+@router.get("/exports/{kind}.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 async def export_csv(
     kind: ExportKind,
     principal: CurrentUser,
@@ -123,7 +136,7 @@ async def create_export_job(
     subject: StatisticsSubject,
     session: SessionDep,
     runner: RunnerDep,
-) -> dict[str, Any]:
+) -> ExportJobRead:
     """R-AN-6: start an export job; it runs in the server, its file is kept 7 days."""
     _export(body.kind)
     filters = await _filters(session, principal.org_id, body.kind, body.filters.params())
@@ -135,27 +148,28 @@ async def create_export_job(
         delimiter=body.delimiter,
     )
     runner.start(job.id)
-    return jobs.job_dict(job)
+    return ExportJobRead.model_validate(jobs.job_dict(job))
 
 
 @router.get("/export-jobs")
 async def list_export_jobs(
     principal: CurrentUser, subject: StatisticsSubject, session: SessionDep
-) -> dict[str, Any]:
+) -> ExportJobList:
     """The caller's own export jobs, newest first."""
     rows = await jobs.list_jobs(session, user=principal.user)
-    return {"items": [jobs.job_dict(j) for j in rows]}
+    return ExportJobList(items=[ExportJobRead.model_validate(jobs.job_dict(j)) for j in rows])
 
 
 @router.get("/export-jobs/{job_id}")
 async def read_export_job(
     job_id: int, principal: CurrentUser, subject: StatisticsSubject, session: SessionDep
-) -> dict[str, Any]:
+) -> ExportJobRead:
     """One of the caller's jobs, with its progress (404 for anyone else's)."""
-    return jobs.job_dict(await jobs.own_job(session, user=principal.user, job_id=job_id))
+    job = await jobs.own_job(session, user=principal.user, job_id=job_id)
+    return ExportJobRead.model_validate(jobs.job_dict(job))
 
 
-@router.get("/export-jobs/{job_id}/file", response_class=FileResponse)
+@router.get("/export-jobs/{job_id}/file", response_class=FileResponse, responses=CSV_ANSWER)
 async def download_export_job(
     job_id: int,
     principal: CurrentUser,

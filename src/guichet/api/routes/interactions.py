@@ -9,10 +9,9 @@ gets 404 from every route here, even where the operation itself would be a 403.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import delete
 
 from guichet.actions import agents_live, wrap_up
 from guichet.actions import conversations as conv
@@ -20,11 +19,15 @@ from guichet.actions import evaluations as evals
 from guichet.actions import interactions as actions
 from guichet.api.deps import CurrentUser, Principal, SessionDep, StateDep, SubjectDep
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.conversations import EvaluationCreate
+from guichet.api.schemas.conversations import EvaluationCreate, EvaluationRead
 from guichet.api.schemas.live import (
     InteractionCreate,
+    InteractionDetail,
+    InteractionPage,
+    InteractionRead,
     KeyPress,
     MessageCreate,
+    MessageRead,
     TagsSet,
     TransferCreate,
     WrapUpUpdate,
@@ -32,15 +35,11 @@ from guichet.api.schemas.live import (
 from guichet.api.schemas.text import Line
 from guichet.authz.access import Area, Subject
 from guichet.domain.enums import Channel
-from guichet.domain.events import LiveEvent
-from guichet.domain.states import Op
 from guichet.errors import Conflict, Forbidden, NotFound
 from guichet.live import LiveRegistry
-from guichet.live.apply import interaction_audience
-from guichet.live.presence_sync import Publication
 from guichet.live.render import interaction_dict
-from guichet.persistence.models import AgentPresence, Interaction, InteractionTag, Tag
-from guichet.queries.lookups import MAX_ID, check_ids_in_org
+from guichet.persistence.models import AgentPresence, Interaction
+from guichet.queries.lookups import MAX_ID
 
 router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CLIENT_ERRORS)
 
@@ -122,7 +121,7 @@ async def create_interaction(
     state: StateDep,
     response: Response,
     idempotency_key: Line | None = Header(None, alias="Idempotency-Key", max_length=200),
-) -> dict[str, Any]:
+) -> InteractionRead:
     """Take in an interaction and route it (R-Q-5, R-TR-1); replays the first answer per key."""
     answer, created = await actions.do_intake(
         session,
@@ -134,7 +133,7 @@ async def create_interaction(
     )
     if not created:
         response.status_code = 200
-    return answer
+    return InteractionRead.model_validate(answer)
 
 
 @router.get("")
@@ -152,7 +151,7 @@ async def list_interactions(
     q: Annotated[Line | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_id: Cursor = None,
-) -> dict[str, Any]:
+) -> InteractionPage:
     """R-AN-7: the conversations that appear for the caller (R-A-2 statistics), newest first.
 
     ``q`` searches the contact's name, e-mail and phone, and the message bodies of the
@@ -173,25 +172,28 @@ async def list_interactions(
         session, subject=subject, search=search, limit=limit, before_id=before_id
     )
     tags = await conv.tags_of(session, [r.id for r in rows])
-    return {"items": [interaction_dict(r, tags[r.id]) for r in rows], "next_before_id": cursor}
+    return InteractionPage(
+        items=[InteractionRead.model_validate(interaction_dict(r, tags[r.id])) for r in rows],
+        next_before_id=cursor,
+    )
 
 
 @router.get("/{iid}")
 async def read_interaction(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
-) -> dict[str, Any]:
+) -> InteractionDetail:
     """One interaction with its tags; with its evaluations' summary for history readers."""
     row, _ = await _readable(session, principal, subject, iid)
     body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
     history = await conv.sees(session, subject=subject, iid=row.id, area=Area.HISTORY)
     body["evaluations"] = await evals.summary(session, iid=row.id) if history else None
-    return body
+    return InteractionDetail.model_validate(body)
 
 
 @router.post("/{iid}/end")
 async def end_interaction(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
-) -> dict[str, Any]:
+) -> InteractionRead:
     """End it: the agent handling it, a supervisor, or (unanswered) the contact side."""
     row, watch = await _readable(session, principal, subject, iid)
     if row.agent_id is None:  # unanswered: the contact side leaves
@@ -208,10 +210,11 @@ async def end_interaction(
 @router.get("/{iid}/messages")
 async def list_messages(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
-) -> list[dict[str, Any]]:
+) -> list[MessageRead]:
     """The transcript, oldest first (R-A-2 history, R-A-4, operational and watcher rights)."""
     row, _ = await _readable(session, principal, subject, iid)
-    return [actions.message_dict(m) for m in await actions.list_messages(session, iid=row.id)]
+    messages = await actions.list_messages(session, iid=row.id)
+    return [MessageRead.model_validate(actions.message_dict(m)) for m in messages]
 
 
 @router.post("/{iid}/messages", status_code=201)
@@ -222,7 +225,7 @@ async def post_message(
     session: SessionDep,
     subject: SubjectDep,
     state: StateDep,
-) -> dict[str, Any]:
+) -> MessageRead:
     """Post on a chat or messaging transcript (agent side, or the contact side for now).
 
     On the agent side, whoever may join the conversation (R-A-2 join, R-A-4) may also write
@@ -246,7 +249,7 @@ async def post_message(
     if paused and body.sender == "contact":
         # R-W-6: the contact wrote again: the conversation goes back to its agent.
         await agents_live.do_resume(session, _live(state), row=row, actor_id=None)
-    return actions.message_dict(msg)
+    return MessageRead.model_validate(actions.message_dict(msg))
 
 
 @router.post("/{iid}/transfer")
@@ -257,7 +260,7 @@ async def transfer(
     session: SessionDep,
     subject: SubjectDep,
     state: StateDep,
-) -> dict[str, Any]:
+) -> InteractionRead:
     """R-W-5: cold or warm to an agent's personal queue, or to a queue or a skill."""
     row = await _worker_row(session, principal, subject, iid)
     await agents_live.do_transfer(
@@ -276,7 +279,7 @@ async def transfer(
 @router.post("/{iid}/pause")
 async def pause(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
-) -> dict[str, Any]:
+) -> InteractionRead:
     """R-W-6: put a messaging conversation on hold; its slot is freed."""
     row = await _worker_row(session, principal, subject, iid)
     await agents_live.do_pause(session, _live(state), row=row, actor_id=principal.user_id)
@@ -291,17 +294,19 @@ async def press_key(
     session: SessionDep,
     subject: SubjectDep,
     state: StateDep,
-) -> dict[str, Any]:
+) -> InteractionRead:
     """R-Q-6: `#` accepts the offered callback; R-Q-5: `*` leaves the queue node."""
     row = await _contact_side(session, principal, subject, iid)
     await actions.do_key(session, _live(state), row=row, key=body.key, actor_id=principal.user_id)
     return await _fresh(session, iid)
 
 
-async def _fresh(session: SessionDep, iid: int) -> dict[str, Any]:
+async def _fresh(session: SessionDep, iid: int) -> InteractionRead:
     row = await session.get(Interaction, iid, populate_existing=True)
     assert row is not None
-    return interaction_dict(row, await actions.tag_ids(session, iid=iid))
+    return InteractionRead.model_validate(
+        interaction_dict(row, await actions.tag_ids(session, iid=iid))
+    )
 
 
 @router.put("/{iid}/tags")
@@ -312,18 +317,11 @@ async def set_tags(
     session: SessionDep,
     subject: SubjectDep,
     state: StateDep,
-) -> dict[str, Any]:
+) -> InteractionRead:
     """R-W-2: replace the interaction's tags."""
     row = await _worker_row(session, principal, subject, iid)
-    actions.check_state(row, Op.TAGS, field="tag_ids")
-    ids = await check_ids_in_org(
-        session, Tag, org_id=principal.org_id, ids=body.tag_ids, field="tag_ids"
-    )
-    await session.execute(delete(InteractionTag).where(InteractionTag.interaction_id == row.id))
-    for tid in ids:
-        session.add(InteractionTag(interaction_id=row.id, tag_id=tid))
-    await session.commit()
-    return await _publish_row(session, state, row)
+    published = await wrap_up.do_set_tags(session, _live(state), row=row, tag_ids=body.tag_ids)
+    return InteractionRead.model_validate(published)
 
 
 @router.patch("/{iid}/wrap-up")
@@ -334,10 +332,10 @@ async def set_wrap_up(
     session: SessionDep,
     subject: SubjectDep,
     state: StateDep,
-) -> dict[str, Any]:
+) -> InteractionRead:
     """R-W-3: disposition and notes; notes until the end of wrap-up, then supervisors only."""
     row = await _worker_row(session, principal, subject, iid)
-    await wrap_up.do_set_wrap_up(
+    published = await wrap_up.do_set_wrap_up(
         session,
         _live(state),
         row=row,
@@ -345,22 +343,7 @@ async def set_wrap_up(
         user_id=principal.user_id,
         watcher=(await _watch(session, principal)).covers(row),
     )
-    fresh = await session.get(Interaction, iid, populate_existing=True)
-    assert fresh is not None
-    return await _publish_row(session, state, fresh)
-
-
-async def _publish_row(session: SessionDep, state: StateDep, row: Interaction) -> dict[str, Any]:
-    body = interaction_dict(row, await actions.tag_ids(session, iid=row.id))
-    await session.commit()
-    router_ = await _live(state).router(row.org_id)
-    users = await interaction_audience(session, router_.loaded.audience, row)
-    wrapping = await wrap_up.wrapping_agent(session, org_id=row.org_id, iid=row.id)
-    for person in (row.agent_id, wrapping):
-        if person is not None:
-            users.add(person)
-    router_.publish([Publication({"type": LiveEvent.INTERACTION, "interaction": body}, users)])
-    return body
+    return InteractionRead.model_validate(published)
 
 
 @router.post("/{iid}/evaluations", status_code=201)
@@ -370,7 +353,7 @@ async def evaluate(
     principal: CurrentUser,
     session: SessionDep,
     subject: SubjectDep,
-) -> dict[str, Any]:
+) -> EvaluationRead:
     """R-A-2 evaluate, R-A-5: rate an ended conversation (needs its history too)."""
     row = await evals.do_evaluate(
         session,
@@ -381,15 +364,15 @@ async def evaluate(
         criteria=body.criteria,
         comment=body.comment,
     )
-    return evals.evaluation_dict(row)
+    return EvaluationRead.model_validate(evals.evaluation_dict(row))
 
 
 @router.get("/{iid}/evaluations")
 async def list_evaluations(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep
-) -> list[dict[str, Any]]:
+) -> list[EvaluationRead]:
     """A conversation's evaluations, oldest first, for those who may read its history."""
     rows = await evals.list_evaluations(
         session, subject=subject, watch=await _watch(session, principal), iid=iid
     )
-    return [evals.evaluation_dict(r) for r in rows]
+    return [EvaluationRead.model_validate(evals.evaluation_dict(r)) for r in rows]

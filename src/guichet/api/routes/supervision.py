@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from guichet.actions import agents_live
@@ -19,7 +17,8 @@ from guichet.api.deps import (
     WriterSessionDep,
 )
 from guichet.api.routes.responses import CLIENT_ERRORS
-from guichet.api.schemas.live import QueueLogin, StateChange
+from guichet.api.schemas.live import AgentRead, MessageRead, QueueLogin, StateChange
+from guichet.api.schemas.supervision import LiveViewRead
 from guichet.live import LiveRegistry
 from guichet.persistence.models import User
 
@@ -44,25 +43,27 @@ async def _agent(session: SessionDep, principal: Principal, agent_id: int) -> Us
 @router.get("/live")
 async def live_view(
     principal: CurrentUser, session: SessionDep, writer: WriterSessionDep, state: StateDep
-) -> dict[str, Any]:
+) -> LiveViewRead:
     """R-S-1: the queues the caller supervises and the agents logged in to them."""
-    await session.commit()  # a first use starts the loop, which writes: free SQLite's writer
-    await writer.commit()
-    router_ = await _live(state).router(principal.org_id)
-    return await actions.live_view(
+    view = await actions.live_view(
         session,
         writer,
+        _live(state),
         org_id=principal.org_id,
         user_id=principal.user_id,
         roles=list(principal.user.roles),
-        now=router_.now(),
     )
+    return LiveViewRead.model_validate(view)
+
+
+async def _state(session: SessionDep, agent_id: int) -> AgentRead:
+    return AgentRead.model_validate(await actions.agent_state(session, user_id=agent_id))
 
 
 @router.post("/agents/{agent_id}/wrap-up/end")
 async def end_wrap_up(
     agent_id: int, principal: CurrentUser, session: SessionDep, state: StateDep
-) -> dict[str, Any]:
+) -> AgentRead:
     """R-Q-7, R-S-2: supervisors may always end an agent's wrap-up."""
     agent = await _agent(session, principal, agent_id)
     await agents_live.do_end_wrap_up(
@@ -73,13 +74,13 @@ async def end_wrap_up(
         actor_id=principal.user_id,
         by_supervisor=True,
     )
-    return await actions.agent_state(session, user_id=agent_id)
+    return await _state(session, agent_id)
 
 
 @router.put("/agents/{agent_id}/queues")
 async def set_queues(
     agent_id: int, body: QueueLogin, principal: CurrentUser, session: SessionDep, state: StateDep
-) -> dict[str, Any]:
+) -> AgentRead:
     """R-S-2, R-P-4: log an agent in to or out of queues (unassigned ones included)."""
     agent = await _agent(session, principal, agent_id)
     await agents_live.do_set_queues(
@@ -91,13 +92,13 @@ async def set_queues(
         actor_id=principal.user_id,
         by_supervisor=True,
     )
-    return await actions.agent_state(session, user_id=agent_id)
+    return await _state(session, agent_id)
 
 
 @router.put("/agents/{agent_id}/state")
 async def set_state(
     agent_id: int, body: StateChange, principal: CurrentUser, session: SessionDep, state: StateDep
-) -> dict[str, Any]:
+) -> AgentRead:
     """R-S-2: change an agent's state (a pause names a reason, R-Q-9)."""
     agent = await _agent(session, principal, agent_id)
     await agents_live.do_set_state(
@@ -109,16 +110,16 @@ async def set_state(
         reason_id=body.pause_reason_id,
         actor_id=principal.user_id,
     )
-    return await actions.agent_state(session, user_id=agent_id)
+    return await _state(session, agent_id)
 
 
 @router.post("/interactions/{iid}/join", status_code=201)
 async def join(
     iid: int, principal: CurrentUser, session: SessionDep, subject: SubjectDep, state: StateDep
-) -> dict[str, Any]:
+) -> MessageRead:
     """R-S-2, R-A-2 join, R-A-4: a supervisor of its queue, or whoever may join it by rights."""
     watch = await load_watch(session, user=principal.user, permissions=principal.permissions)
     msg = await actions.do_join(
         session, _live(state), subject=subject, watch=watch, user=principal.user, iid=iid
     )
-    return message_dict(msg)
+    return MessageRead.model_validate(message_dict(msg))

@@ -25,21 +25,21 @@ class PasswordChange(Input):
 class TokenRead(Output):
     """A bearer token for the API (the session cookie carries the same value)."""
 
-    access_token: str
+    access_token: str = Field(description="send it as ``Authorization: Bearer <token>``")
     token_type: str = "bearer"
-    expires_in: int
+    expires_in: int = Field(description="seconds the session lasts")
 
 
 class MeRead(Output):
     """The authenticated user."""
 
     id: int
-    org_id: int
+    org_id: int = Field(description="the caller's organization")
     email: str
     display_name: str
-    roles: list[str]
-    department_id: int | None
-    permissions: list[str]
+    roles: list[str] = Field(description="R-P-1: administrator, supervisor, agent")
+    department_id: int | None = Field(description="the department the user belongs to")
+    permissions: list[str] = Field(description="R-P-*: the permissions the caller holds")
 
 
 class ApiTokenCreate(Input):
@@ -54,13 +54,13 @@ class ApiTokenRead(Output):
 
     id: int
     name: str
-    prefix: str
+    prefix: str = Field(description="the token's first characters, to recognize it")
     created_at: UTCTime
-    expires_at: UTCTime | None
-    last_used_at: UTCTime | None
+    expires_at: UTCTime | None = Field(description="None: it does not expire")
+    last_used_at: UTCTime | None = Field(description="when it last authenticated a request")
 
 
 class ApiTokenCreated(ApiTokenRead):
     """The answer to a token creation: the only time the value is shown."""
 
-    token: str
+    token: str = Field(description="the token's value: shown in this answer only")

@@ -24,6 +24,9 @@ UTCTime = Annotated[
     PlainSerializer(iso, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
+#: A time an answer passes on as rendered (``live.render``, ``domain.times.iso``): the same
+#: ISO 8601 UTC text as :data:`UTCTime`, kept as the text it is (no round trip).
+TimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 E = TypeVar("E")
 #: ``Choice[SomeEnum]``: an enumeration member, given by its value in a strict body.
 Choice = Annotated[E, Strict(False)]

@@ -1,14 +1,22 @@
-"""Bodies of the export API (R-AN-5 filters, R-AN-6 CSV exports and export jobs)."""
+"""Bodies and answers of the export API (R-AN-5 filters, R-AN-6 CSV exports and export jobs)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from guichet.api.schemas.analytics import DashboardParams
-from guichet.api.schemas.common import MAX_FILTER_VALUES, Choice, FilterId, Input, rule_field
+from guichet.api.schemas.common import (
+    MAX_FILTER_VALUES,
+    Choice,
+    FilterId,
+    Input,
+    Output,
+    TimeText,
+    rule_field,
+)
 from guichet.api.schemas.text import Line
 from guichet.domain.enums import Channel
 
@@ -66,3 +74,43 @@ class ExportJobCreate(Input):
     kind: Choice[ExportKind] = rule_field("R-AN-6")
     filters: ExportFiltersIn = rule_field("R-AN-5", default_factory=ExportFiltersIn)
     delimiter: Delimiter = rule_field("R-AN-6", ",")
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+class ExportJobFilters(Output):
+    """The filters a job was started with, as checked (R-AN-5; times in POSIX seconds)."""
+
+    from_ts: float | None = Field(None, description="inclusive start of the period")
+    to_ts: float | None = Field(None, description="exclusive end of the period")
+    queue_ids: list[int] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    agent_ids: list[int] = Field(default_factory=list)
+    skill_ids: list[int] = Field(default_factory=list)
+    service_level_s: float | None = Field(None, description="R-AN-1: the threshold T, if set")
+
+
+class ExportJobRead(Output):
+    """An export job (R-AN-6): its progress, then its file for 7 days."""
+
+    id: int
+    kind: str = Field(description="what it exports (docs/api/exports.md)")
+    status: str = Field(description="queued, running, done or failed")
+    rows_done: int = Field(description="rows written so far")
+    rows_total: int | None = Field(description="rows to write, once counted")
+    progress: float | None = Field(description="0 to 1; None while the total is unknown")
+    delimiter: str = Field(description="the CSV delimiter: , or ;")
+    filters: ExportJobFilters
+    size_bytes: int | None = Field(description="the file's size once written")
+    error: str | None = Field(description="why it failed, if it did")
+    created_at: TimeText | None
+    finished_at: TimeText | None
+    expires_at: TimeText | None = Field(description="when its file is deleted")
+    file_url: str | None = Field(description="where to download the file, once done")
+
+
+class ExportJobList(Output):
+    """The caller's export jobs, newest first."""
+
+    items: list[ExportJobRead]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat
 
-from guichet.api.schemas.common import Choice, Id, Input, Output, UTCTime, rule_field
+from guichet.api.schemas.common import Choice, Id, Input, Output, TimeText, UTCTime, rule_field
 from guichet.api.schemas.text import CallerId, Key, Line, Number, Phone, Text, Value
 from guichet.domain.enums import Channel
 
@@ -165,3 +165,100 @@ class AgentOfferRead(Output):
     outbound: bool
     explanation: ExplanationRead
     interaction: InteractionSummary
+
+
+class InteractionRead(Output):
+    """An interaction as the REST answers, the snapshots and the ``interaction`` events show
+    it (``live.render.interaction_dict``; docs/events.md)."""
+
+    id: int
+    channel: str = Field(description="voice, chat, messaging, email, sms or social")
+    status: str = Field(description="new, unrouted, in_flow, waiting, offered, assigned, ...")
+    contact_id: int | None = Field(description="the contact record (R-A-4), if matched")
+    queue_id: int | None = Field(description="the queue it is in or was last in")
+    skill_id: int | None = Field(description="the skill it targets (R-Q-2), if any")
+    agent_id: int | None = Field(description="the agent handling it, or who handled it last")
+    personal_agent_id: int | None = Field(
+        description="R-W-5: the agent whose personal queue holds it"
+    )
+    priority: float | None = Field(description="R-Q-8: a higher one is served first")
+    caller_id: str | None = Field(description="R-Q-6: the number presented, if any")
+    context: dict[str, Any] = Field(
+        description="R-TR-2: the page, referrer, language, country, device and attributes"
+    )
+    overflow: bool = Field(description="R-Q-3: routed past its queue's first step")
+    callback: bool = Field(description="R-Q-6: a callback holds its place in the queue")
+    callback_offered: bool = Field(description="R-Q-6: a callback was offered to the caller")
+    queued_at: TimeText | None = Field(description="when it entered its current queue")
+    order_t: TimeText | None = Field(description="its place in the queue: served oldest first")
+    created_at: TimeText | None
+    ended_at: TimeText | None
+    disposition_id: int | None = Field(description="R-W-3: the disposition chosen")
+    disposition_due_at: TimeText | None = Field(
+        description="R-W-3: the deadline of the disposition timer, while it runs"
+    )
+    notes: str | None = Field(description="R-W-3: the agent's notes")
+    closed: bool = Field(description="R-W-3: wrap-up over; notes are read-only")
+    tag_ids: list[int] = Field(description="R-W-2: its tags, ascending")
+
+
+class InteractionPage(Output):
+    """A page of interactions, newest first; ask the next with ``before_id``."""
+
+    items: list[InteractionRead]
+    next_before_id: int | None = Field(description="the ``before_id`` of the next page, if any")
+
+
+class EvaluationSummary(Output):
+    """How a conversation was rated (R-A-5)."""
+
+    count: int = Field(description="how many evaluations it has")
+    average_score: float | None = Field(description="their mean score, 2 decimals; None if none")
+
+
+class InteractionDetail(InteractionRead):
+    """One interaction, with its evaluations' summary for those who may read its history."""
+
+    evaluations: EvaluationSummary | None = Field(
+        description="R-A-2 history: the summary; None for a caller without the history right"
+    )
+
+
+class MessageRead(Output):
+    """A transcript message (chat, messaging), or a system line such as a join (R-S-2)."""
+
+    id: int
+    interaction_id: int
+    sender: str = Field(description="agent, contact or system")
+    sender_user_id: int | None = Field(description="the user who wrote it, for agent and system")
+    body: str
+    created_at: TimeText | None
+
+
+class AgentRead(Output):
+    """An agent's live state (R-W-1, R-S-1; ``live.render.agent_dict``, the ``agent`` event)."""
+
+    user_id: int
+    state: str = Field(description="R-W-1: available, busy, wrap_up, paused or offline")
+    presence: str = Field(description="the state asked for: available, paused or offline")
+    reason: str | None = Field(description="R-Q-9: the pause reason's name while paused")
+    state_since: TimeText | None = Field(description="since when (None: never signed in)")
+    queue_ids: list[int] = Field(description="R-Q-12: the queues logged in to, ascending")
+    wrap_up_until: TimeText | None = Field(description="R-Q-7: when the wrap-up ends")
+    wrap_interaction_id: int | None = Field(description="R-Q-7: the interaction wrapped up")
+
+
+class PauseChoice(Output):
+    """A pause reason an agent may pick (R-Q-9)."""
+
+    id: int
+    name: str
+
+
+class StateMenuRead(Output):
+    """R-Q-9: what the state menu offers an agent."""
+
+    mode: Literal["reasons", "ready_pause_all"] = Field(
+        description="``reasons``: pick one; ``ready_pause_all``: every reason is disabled"
+    )
+    reasons: list[PauseChoice] = Field(description="the enabled reasons, in menu order")
