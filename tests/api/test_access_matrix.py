@@ -46,6 +46,7 @@ from guichet.api.ws import router as ws_router
 from guichet.authz.access import DIRECTOR_ROLE, MANAGER_ROLE, Area, Scope
 from guichet.authz.cc import ADMINISTRATOR, AGENT, SUPERVISOR, Permission
 from guichet.config import Settings
+from guichet.domain.events import LiveEvent
 from guichet.persistence.models import User
 from guichet.queries.access import load_subject
 from tests.api.matrix_support import (
@@ -722,11 +723,13 @@ EVENT_TYPES = {"interaction", "offer", "agent", "message"}
 
 
 def _published_types() -> set[str]:
-    """The event types the code can publish: every ``Publication({"type": ...})``."""
+    """The event types the code can publish: every ``Publication({"type": LiveEvent.X, ...})``
+    (event types are named once, in ``guichet.domain.events``)."""
     found: set[str] = set()
-    pattern = re.compile(r'Publication\(\s*\{\s*"type":\s*"(\w+)"')
+    pattern = re.compile(r'Publication\(\s*\{\s*"type":\s*LiveEvent\.(\w+)')
     for path in (ROOT / "src" / "guichet").rglob("*.py"):
-        found.update(pattern.findall(path.read_text(encoding="utf-8")))
+        names = pattern.findall(path.read_text(encoding="utf-8"))
+        found.update(LiveEvent[name].value for name in names)
     return found
 
 
