@@ -376,7 +376,7 @@ def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
     """No agent above capacity: open offers and active, unpaused work per channel within the
     user's capacity (R-W-1), a call never beside other work (no mixing), and the weighted
     budget with paused conversations at their reduced cost (R-X-8, R-W-6). The engine holds a
-    slot for an offer from the moment it is made (guichet.routing.core)."""
+    slot for an offer from the moment it is made (guichet.routing.capacity)."""
     out: list[Violation] = []
     channel_of = {r.id: r.channel for r in state.interactions}
     status_of = {r.id: r.status for r in state.interactions}

@@ -109,9 +109,9 @@ async def rebuild(
         if ix is None or ix.status is not InteractionStatus.WAITING:
             continue
         if row.order_t is not None and row.order_t != ix.order_t:
-            engine.unwait(ix)
+            engine.waiting.unwait(ix)
             ix.order_t = row.order_t
-            engine.wait(ix)
+            engine.waiting.wait(ix)
         if row.status == "offered":
             plan.reclaimed.append(row.id)
     engine.advance(max(engine.now, now))
@@ -130,7 +130,7 @@ async def rebuild(
             w.queue = None if qid is None else engine.queues.get(qid)
             if w.queue is None and engine.queues:
                 w.queue = next(iter(engine.queues.values()))
-            engine.start_wrap(a, w, p.wrap_up_until, t, [])
+            engine.work.start_wrap(a, w, p.wrap_up_until, t, [])
         if p.presence == "available":
             plan.agent_events.append(AgentStateChanged(str(p.user_id), AgentState.AVAILABLE))
         elif p.presence == "paused":
@@ -209,17 +209,17 @@ def _restore(engine: RoutingEngine, row: Interaction, t: float) -> None:
         a = engine.agents.get(str(row.agent_id))
         if a is None or a.removed:
             return  # no longer an agent: it waits and is routed again
-        engine.unwait(ix)
-        engine.reserve(a, ix)
-        engine.assign(ix, a, ix.expl or Explanation("R-X-10"), t, [])
+        engine.waiting.unwait(ix)
+        engine.capacity.reserve(a, ix)
+        engine.dispatch.assign(ix, a, ix.expl or Explanation("R-X-10"), t, [])
         if row.status == "paused":
             engine.handle(ConversationPaused(iid), t)
     elif row.personal_agent_id is not None:
         a = engine.agents.get(str(row.personal_agent_id))
         if a is not None and not a.removed:
-            engine.unwait(ix)
+            engine.waiting.unwait(ix)
             ix.personal = a
-            engine.wait(ix)
+            engine.waiting.wait(ix)
     elif row.status == "callback":
         ix.callback_offered = True
         engine.handle(KeyPressed(iid, "#"), t)

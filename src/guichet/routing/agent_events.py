@@ -5,19 +5,41 @@ from __future__ import annotations
 from guichet.domain.enums import AgentState
 from guichet.domain.routing import RefusalCode
 
+from .agent_work import AgentWork
+from .availability import Availability
 from .config import DEFAULT_CAPACITY
 from .decisions import Decision, RefuseEvent
+from .dispatch import Dispatch
+from .engine_state import EngineState
 from .events import AgentCapacityChanged, AgentQueuesChanged, AgentStateChanged, WrapUpEnded
-from .ops import Ops
 from .skills import qualifies
 from .state import AgentRt
 
 
-class AgentEvents(Ops):
+class AgentEvents:
     """Agent event handlers; see docs/routing.md."""
 
+    __slots__ = (
+        "availability",
+        "dispatch",
+        "state",
+        "work",
+    )
+
+    def __init__(
+        self,
+        state: EngineState,
+        availability: Availability,
+        dispatch: Dispatch,
+        work: AgentWork,
+    ) -> None:
+        self.state = state
+        self.availability = availability
+        self.dispatch = dispatch
+        self.work = work
+
     def _agent(self, agent_id: str, name: str, out: list[Decision]) -> AgentRt | None:
-        a = self.agents.get(agent_id)
+        a = self.state.agents.get(agent_id)
         if a is None or a.removed:
             out.append(RefuseEvent(name, RefusalCode.UNKNOWN_AGENT, agent_id))
             return None
@@ -38,9 +60,9 @@ class AgentEvents(Ops):
             a.no_answer = 0
             a.blocked = a.wrap_until is not None
             a.stamp += 1
-            self.freed(a, now, out)
+            self.dispatch.freed(a, now, out)
         elif ev.state is AgentState.PAUSED or ev.state is AgentState.OFFLINE:
-            self.pause(a, ev.reason, now, out, offline=ev.state is AgentState.OFFLINE)
+            self.work.pause(a, ev.reason, now, out, offline=ev.state is AgentState.OFFLINE)
         else:
             # Busy and wrap-up follow from interactions; they cannot be set directly.
             out.append(RefuseEvent("agent_state_changed", RefusalCode.WRONG_STATE, a.id))
@@ -55,17 +77,18 @@ class AgentEvents(Ops):
         a.capacity = cap
         a.budget = ev.budget
         a.stamp += 1
-        self.freed(a, now, out)
+        self.dispatch.freed(a, now, out)
 
     def on_queues(self, ev: AgentQueuesChanged, now: float, out: list[Decision]) -> None:
         """R-Q-12: the agent logged in to or out of queues; groups follow at once."""
         a = self._agent(ev.agent_id, "agent_queues_changed", out)
         if a is None:
             return
+        queues = self.state.queues
         old = set(a.queues)
         new = set(ev.queues)
         for qid in old - new:
-            q = self.queues.get(qid)
+            q = queues.get(qid)
             if q is not None:
                 q.members = [m for m in q.members if m is not a]
         kept = []
@@ -80,15 +103,15 @@ class AgentEvents(Ops):
         for qid in ev.queues:
             if qid in old:
                 continue
-            q = self.queues.get(qid)
+            q = queues.get(qid)
             if q is None:
                 continue
             q.members.append(a)
             q.rank.setdefault(a.idx, len(q.cfg.agent_order) + a.idx)
             for g in q.groups.values():
                 if a.receiver if g.overflow else qualifies(a.eff, g.req):
-                    self.join(g, a)
-        self.freed(a, now, out)
+                    self.availability.join(g, a)
+        self.dispatch.freed(a, now, out)
 
     def on_wrap_ended(self, ev: WrapUpEnded, now: float, out: list[Decision]) -> None:
         """R-Q-7: the agent (when the queue allows it) or a supervisor ends wrap-up."""
@@ -102,4 +125,4 @@ class AgentEvents(Ops):
         if not ev.by_supervisor and q is not None and not q.agents_may_end_wrap_up:
             out.append(RefuseEvent("wrap_up_ended", RefusalCode.WRAP_UP_END_NOT_ALLOWED, a.id))
             return
-        self.end_wrap(a, now, out)
+        self.work.end_wrap(a, now, out)

@@ -7,8 +7,10 @@ from typing import NamedTuple
 from guichet.domain.enums import AgentState, Channel
 from guichet.domain.routing import InteractionStatus
 
+from .capacity import Capacity
+from .engine_state import EngineState
 from .estimate import WaitEstimate
-from .ops import Ops
+from .estimates import Estimates
 from .state import WAITING_STATUSES, AgentRt
 
 
@@ -57,8 +59,19 @@ class QueueView(NamedTuple):
     members: int
 
 
-class Views(Ops):
+class Views:
     """Read-only queries; none of them changes routing state."""
+
+    __slots__ = (
+        "capacity",
+        "estimates",
+        "state",
+    )
+
+    def __init__(self, state: EngineState, capacity: Capacity, estimates: Estimates) -> None:
+        self.state = state
+        self.capacity = capacity
+        self.estimates = estimates
 
     def agent_state(self, a: AgentRt) -> AgentState:
         """R-W-1 state derived from presence, wrap-up and work."""
@@ -74,7 +87,7 @@ class Views(Ops):
 
     def agent_view(self, agent_id: str) -> AgentView | None:
         """The agent's state and work, or None if unknown."""
-        a = self.agents.get(agent_id)
+        a = self.state.agents.get(agent_id)
         if a is None:
             return None
         return AgentView(
@@ -94,17 +107,17 @@ class Views(Ops):
 
     def can_take_now(self, agent_id: str, channel: Channel) -> bool:
         """Whether the agent could receive one more interaction on this channel now."""
-        a = self.agents.get(agent_id)
-        return a is not None and not a.removed and self.can_take(a, channel)
+        a = self.state.agents.get(agent_id)
+        return a is not None and not a.removed and self.capacity.can_take(a, channel)
 
     def interaction_status(self, interaction_id: str) -> InteractionStatus | None:
         """Status of the interaction, None if unknown (or forgotten after it finished)."""
-        ix = self.ixs.get(interaction_id)
+        ix = self.state.ixs.get(interaction_id)
         return None if ix is None else ix.status
 
     def interaction_view(self, interaction_id: str) -> InteractionView | None:
         """Where the interaction is, with whom."""
-        ix = self.ixs.get(interaction_id)
+        ix = self.state.ixs.get(interaction_id)
         if ix is None:
             return None
         return InteractionView(
@@ -124,7 +137,7 @@ class Views(Ops):
 
     def waiting_ids(self, queue_id: str) -> list[str]:
         """Waiting interactions of the queue, oldest place first (R-S-1)."""
-        q = self.queues.get(queue_id)
+        q = self.state.queues.get(queue_id)
         if q is None:
             return []
         live = sorted(e for e in q.heap if e[2] == e[3].wver)
@@ -132,7 +145,7 @@ class Views(Ops):
 
     def queue_view(self, queue_id: str, now: float) -> QueueView | None:
         """Waiting count, callbacks, longest wait of a queue (R-S-1)."""
-        q = self.queues.get(queue_id)
+        q = self.state.queues.get(queue_id)
         if q is None:
             return None
         heap = q.heap
@@ -156,7 +169,7 @@ class Views(Ops):
 
     def estimated_wait(self, interaction_id: str, now: float) -> WaitEstimate | None:
         """R-X-6: position and estimated wait of a waiting interaction."""
-        ix = self.ixs.get(interaction_id)
+        ix = self.state.ixs.get(interaction_id)
         if ix is None or ix.status not in WAITING_STATUSES:
             return None
-        return self.estimate(ix, now)
+        return self.estimates.estimate(ix, now)
