@@ -87,7 +87,7 @@ async def world(database: Database) -> AsyncIterator[LiveWorld]:
     app = create_app(test_settings(database))
     clock = FakeClock()
     state = app.state.guichet
-    state.live = LiveRegistry(sessions=state.sessions, publisher=lambda: state.bus, clock=clock)
+    state.live = LiveRegistry(sessions=state.sessions, bus=lambda: state.bus, clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         w = LiveWorld(app=app, client=client)

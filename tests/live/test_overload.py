@@ -23,7 +23,7 @@ async def _registry(world: LiveWorld, **limits: Any) -> LiveRegistry:
     state = world.state
     await world.live.stop()
     state.live = LiveRegistry(
-        sessions=state.sessions, publisher=lambda: state.bus, clock=world.clock, **limits
+        sessions=state.sessions, bus=lambda: state.bus, clock=world.clock, **limits
     )
     return state.live
 

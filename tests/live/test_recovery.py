@@ -22,7 +22,7 @@ async def restart(world: LiveWorld) -> None:
     state = world.state
     await world.live.stop()
     state.live = LiveRegistry(
-        sessions=state.sessions, publisher=lambda: state.bus, clock=world.clock
+        sessions=state.sessions, bus=lambda: state.bus, clock=world.clock
     )
 
 

@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     state.live = LiveRegistry(
         sessions=state.sessions,
-        publisher=lambda: state.bus,
+        bus=lambda: state.bus,
         max_queued=settings.routing_queue_max,
         command_timeout_s=settings.routing_command_timeout_s,
     )

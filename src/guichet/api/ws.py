@@ -1,7 +1,7 @@
 """The real-time socket: ``POST /ws/tickets`` then ``/ws?ticket=...`` (see docs/realtime.md).
 
 A client registers an event queue and gets a snapshot, then receives the events that follow
-as they are published; after a drop it resumes from the last event id it applied, or
+as they happen; after a drop it resumes from the last event id it applied, or
 registers again when the server answers ``BAD_EVENT_QUEUE_ID``.
 """
 

@@ -67,7 +67,7 @@ class OrgRouter:
         sessions: async_sessionmaker[AsyncSession],
         engine: RoutingEngine,
         loaded: Loaded,
-        publisher: Callable[[], Publisher | None],
+        bus: Callable[[], Publisher | None],
         clock: Clock = time.time,
         max_queued: int = MAX_QUEUED,
         command_timeout_s: float = COMMAND_TIMEOUT_S,
@@ -79,7 +79,7 @@ class OrgRouter:
         self.loaded = loaded
         self._config_generation = -1  # the first command compares fingerprints
         self._config_checked = 0.0
-        self.publisher = publisher
+        self.bus = bus
         self.clock = clock
         self.broken = False
         #: R-W-3: running disposition timers, interaction id -> deadline (POSIX seconds).
@@ -377,7 +377,7 @@ class OrgRouter:
         for p in pubs:
             if p.event.get("type") == LiveEvent.INTERACTION:
                 track(self.dispositions, p.event["interaction"])
-        bus = self.publisher()
+        bus = self.bus()
         if bus is None:
             return
         for p in pubs:

@@ -42,13 +42,13 @@ class LiveRegistry:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
-        publisher: Callable[[], Publisher | None],
+        bus: Callable[[], Publisher | None],
         clock: Clock = time.time,
         max_queued: int = MAX_QUEUED,
         command_timeout_s: float = COMMAND_TIMEOUT_S,
     ) -> None:
         self.sessions = sessions
-        self.publisher = publisher
+        self.bus = bus
         self.clock = clock
         self.max_queued = max_queued
         self.command_timeout_s = command_timeout_s
@@ -128,7 +128,7 @@ class LiveRegistry:
             sessions=await self._own_sessions(org_id),
             engine=engine,
             loaded=loaded,
-            publisher=self.publisher,
+            bus=self.bus,
             clock=self.clock,
             max_queued=self.max_queued,
             command_timeout_s=self.command_timeout_s,

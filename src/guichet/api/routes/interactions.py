@@ -320,8 +320,8 @@ async def set_tags(
 ) -> InteractionRead:
     """R-W-2: replace the interaction's tags."""
     row = await _worker_row(session, principal, subject, iid)
-    published = await wrap_up.do_set_tags(session, _live(state), row=row, tag_ids=body.tag_ids)
-    return InteractionRead.model_validate(published)
+    updated = await wrap_up.do_set_tags(session, _live(state), row=row, tag_ids=body.tag_ids)
+    return InteractionRead.model_validate(updated)
 
 
 @router.patch("/{iid}/wrap-up")
@@ -335,7 +335,7 @@ async def set_wrap_up(
 ) -> InteractionRead:
     """R-W-3: disposition and notes; notes until the end of wrap-up, then supervisors only."""
     row = await _worker_row(session, principal, subject, iid)
-    published = await wrap_up.do_set_wrap_up(
+    updated = await wrap_up.do_set_wrap_up(
         session,
         _live(state),
         row=row,
@@ -343,7 +343,7 @@ async def set_wrap_up(
         user_id=principal.user_id,
         watcher=(await _watch(session, principal)).covers(row),
     )
-    return InteractionRead.model_validate(published)
+    return InteractionRead.model_validate(updated)
 
 
 @router.post("/{iid}/evaluations", status_code=201)
