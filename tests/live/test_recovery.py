@@ -21,9 +21,7 @@ async def restart(world: LiveWorld) -> None:
     """Drop every routing loop without writing anything, as a crash would, and start anew."""
     state = world.state
     await world.live.stop()
-    state.live = LiveRegistry(
-        sessions=state.sessions, bus=lambda: state.bus, clock=world.clock
-    )
+    state.live = LiveRegistry(sessions=state.sessions, bus=lambda: state.bus, clock=world.clock)
 
 
 async def rows(world: LiveWorld, *ids: int) -> dict[int, Interaction]:
