@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$", re.ASCII)  # 0-9 only
@@ -36,12 +36,23 @@ def seconds_of_day(text: str) -> int | None:
     return int(m.group(1)) * 3600 + int(m.group(2)) * 60
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 @lru_cache(maxsize=128)
 def zone(name: str) -> ZoneInfo | None:
-    """The IANA zone, or None when unknown."""
+    """The IANA zone, or None when unknown.
+
+    Only the names of the zone database count: a folder of it (``America``) or one of its
+    other files would otherwise reach the file system and fail with an OS error.
+    """
+    if name not in _zone_names():
+        return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 
