@@ -72,6 +72,12 @@ class Capacity:
         if not a.offers and not a.assigned:
             a.idle_since = now
 
+    def reprice(self, a: AgentRt) -> None:
+        """R-X-8: the budget the agent's work uses, at the costs in force (after they change)."""
+        costs = self.costs
+        used = sum(costs.get(ch, 0) * n for ch, n in a.load.items())
+        a.used = used + self.paused_cost * len(a.paused_convs)
+
     def park(self, a: AgentRt, ix: Ix, now: float) -> None:
         """R-W-6: a paused conversation gives back its slot and costs `paused_cost`."""
         self.release(a, ix, now)

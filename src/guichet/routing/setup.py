@@ -104,6 +104,7 @@ class Configurator:
                 a.capacity = _capacity(ac)
                 a.budget = ac.budget
                 a.queues = ac.queues
+            capacity.reprice(a)  # held work at the costs in force (R-X-8)
             a.eff = tree.effective(ac.skills)
             a.receiver = tree.receives_overflow(ac.skills)
             a.groups = []

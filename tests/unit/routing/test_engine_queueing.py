@@ -10,6 +10,8 @@ from guichet.domain.routing import InteractionStatus, RefusalCode
 from guichet.routing import (
     AgentCapacityChanged,
     AgentStateChanged,
+    AssignInteraction,
+    ConfigurationChanged,
     EndWrapUp,
     InteractionEnded,
     OfferAccepted,
@@ -17,6 +19,7 @@ from guichet.routing import (
     QueueInteraction,
     RefuseEvent,
     RequeueInteraction,
+    RoutingConfig,
     StartWrapUp,
     WrapUpEnded,
 )
@@ -129,6 +132,26 @@ def test_r_x_8_weighted_budget() -> None:
     assert got == [False, False, True]
     view = e.agent_view("a")
     assert view is not None and view.budget_used == 68
+
+
+def test_r_x_8_new_costs_reprice_held_work_at_once() -> None:
+    """R-X-8 with R-X-10: when the costs change, the work agents hold counts at the new costs
+    (not at the costs it was taken at), and waiting work that now fits is offered at once."""
+    q = QueueConfig("q", channels=(CHAT,), auto_accept=True)
+    a = agent("a", budget=100, capacity={Channel.CHAT: 5})
+    e = engine([a], (q,), costs={Channel.CHAT: 50})
+    got = [
+        bool(only(arrive(e, f"i{n}", float(n), channel=CHAT), QueueInteraction)) for n in range(3)
+    ]
+    assert got == [False, False, True]
+    cheaper = RoutingConfig(agents=(a,), queues=(q,), costs={Channel.CHAT: 30})
+    decisions = e.handle(ConfigurationChanged(cheaper), 3.0)
+    assert [d.interaction_id for d in only(decisions, AssignInteraction)] == ["i2"]
+    view = e.agent_view("a")
+    assert view is not None and view.budget_used == 90
+    e.handle(InteractionEnded("i0"), 4.0)
+    view = e.agent_view("a")
+    assert view is not None and view.budget_used == 60
 
 
 def test_r_w_1_capacity_change_applies_at_once() -> None:
