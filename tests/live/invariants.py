@@ -56,7 +56,7 @@ from guichet.persistence.models import (
     Skill,
     User,
 )
-from guichet.routing.config import DEFAULT_CAPACITY, DEFAULT_COSTS, DEFAULT_PAUSED_COST
+from guichet.routing.config import DEFAULT_CAPACITY, DEFAULT_PAUSED_COST, merged_costs
 
 #: Every status an interaction row may have (docs/events.md, "An interaction").
 STATUSES = frozenset(
@@ -142,6 +142,8 @@ class LiveState:
     skills: list[Skill] = field(default_factory=list)
     flows: list[FlowRow] = field(default_factory=list)
     events: list[InteractionEvent] = field(default_factory=list)
+    #: Their settings: call-and-chat mixing (R-W-1), budget costs (R-X-8); none: the defaults.
+    organizations: list[Organization] = field(default_factory=list)
     #: The organization checked (None: all). Users, queues, skills and flows are read for
     #: every organization, so a reference to another organization's row is told apart from
     #: one to a deleted row.
@@ -180,6 +182,7 @@ async def load_state(source: Source, *, org_id: int | None = None) -> LiveState:
             skills=list(await s.scalars(every(Skill).order_by(Skill.id))),
             flows=list(await s.scalars(every(FlowRow).order_by(FlowRow.id))),
             events=list(await s.scalars(scoped(InteractionEvent).order_by(InteractionEvent.id))),
+            organizations=list(await s.scalars(every(Organization).order_by(Organization.id))),
             org_id=org_id,
         )
     # Closing the session (not rolling back) keeps the loaded attributes on the rows.
@@ -374,9 +377,10 @@ def single_assignment(state: LiveState, now: float | None = None) -> list[Violat
 
 def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
     """No agent above capacity: open offers and active, unpaused work per channel within the
-    user's capacity (R-W-1), a call never beside other work (no mixing), and the weighted
-    budget with paused conversations at their reduced cost (R-X-8, R-W-6). The engine holds a
-    slot for an offer from the moment it is made (guichet.routing.capacity)."""
+    user's capacity (R-W-1), a call never beside other work unless the organization allows
+    mixing, and the weighted budget at the organization's costs, paused conversations at their
+    reduced cost (R-X-8, R-W-6). The engine holds a slot for an offer from the moment it is
+    made (guichet.routing.capacity)."""
     out: list[Violation] = []
     channel_of = {r.id: r.channel for r in state.interactions}
     status_of = {r.id: r.status for r in state.interactions}
@@ -393,6 +397,7 @@ def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
         else:
             load[a.agent_id][channel_of.get(a.interaction_id, "?")] += 1
     users = {u.id: u for u in state.users}
+    orgs = {o.id: o for o in state.organizations}
     for uid in sorted(set(load) | set(paused)):
         user = users.get(uid)
         org = None if user is None else user.org_id
@@ -412,8 +417,12 @@ def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
                         f"{n} {ch} offers/interactions, capacity {caps.get(ch, 0)} (R-W-1)",
                     )
                 )
-        if per.get(Channel.VOICE.value, 0) and any(
-            n for ch, n in per.items() if ch != Channel.VOICE.value
+        settings = orgs.get(user.org_id)
+        mixing = settings is not None and settings.allow_mixing
+        if (
+            not mixing
+            and per.get(Channel.VOICE.value, 0)
+            and any(n for ch, n in per.items() if ch != Channel.VOICE.value)
         ):
             out.append(
                 Violation(
@@ -423,9 +432,13 @@ def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
                     f"a call beside other work without mixing: {dict(per)} (R-W-1)",
                 )
             )
-        costs = {c.value: n for c, n in DEFAULT_COSTS.items()}
+        stored = None if settings is None else settings.channel_costs
+        costs = {c.value: n for c, n in merged_costs(stored).items()}
+        paused_cost = DEFAULT_PAUSED_COST
+        if settings is not None and settings.paused_cost is not None:
+            paused_cost = settings.paused_cost
         used = sum(costs.get(ch, 0) * n for ch, n in per.items())
-        used += DEFAULT_PAUSED_COST * paused.get(uid, 0)
+        used += paused_cost * paused.get(uid, 0)
         if user.budget is not None and used > user.budget:
             out.append(
                 Violation(

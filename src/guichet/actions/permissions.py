@@ -87,6 +87,15 @@ async def do_update_permission_state(
     session: AsyncSession, *, org_id: int, changes: dict[str, bool]
 ) -> PermissionState:
     """Change some switches (validated first, all or nothing); bump the version on change."""
+    row = await stage_permission_changes(session, org_id=org_id, changes=changes)
+    await session.commit()
+    return PermissionState(_to_value(row), row.version)
+
+
+async def stage_permission_changes(
+    session: AsyncSession, *, org_id: int, changes: dict[str, bool]
+) -> ContactCenterPermissions:
+    """The switch changes in the session, not committed: the caller's one transaction."""
     check_changes(changes)
     row = await session.get(ContactCenterPermissions, org_id)
     if row is None:
@@ -99,8 +108,7 @@ async def do_update_permission_state(
             changed = True
     if changed or row.version == 0:
         row.version = (row.version or 0) + 1
-    await session.commit()
-    return PermissionState(_to_value(row), row.version)
+    return row
 
 
 async def do_reset_permissions(session: AsyncSession, *, org_id: int) -> CCPermissions:

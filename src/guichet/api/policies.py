@@ -167,6 +167,10 @@ ROUTE_POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("DELETE", f"{API}/me/tokens/{{token_id}}"): AUTHENTICATED,
     ("GET", f"{API}/me/access"): AUTHENTICATED,
     ("POST", f"{API}/ws/tickets"): AUTHENTICATED,
+    # The organization's settings: every user reads them (time zone, locale); administrators
+    # change them (R-W-1 mixing, R-X-8 costs, R-P-4 switch).
+    ("GET", f"{API}/organization"): AUTHENTICATED,
+    ("PATCH", f"{API}/organization"): cc(P.ORG_MANAGE),
     # Directory (R-P-1, R-P-2: users.view follows the supervisors' skills switches).
     **_crud(f"{API}/users", "user_id", cc(P.USERS_VIEW), cc(P.USERS_MANAGE)),
     **_crud(f"{API}/departments", "department_id", cc(P.USERS_VIEW), cc(P.USERS_MANAGE)),

@@ -46,6 +46,7 @@ from guichet.persistence.models import (
 from guichet.queries.access import ancestors, department_tree, grants_of
 from guichet.routing import AgentConfig, QueueConfig, RoutingConfig, SkillConfig
 from guichet.routing.callback import CallbackPolicy
+from guichet.routing.config import DEFAULT_PAUSED_COST, merged_costs
 from guichet.routing.numbers import NumberType
 
 
@@ -179,7 +180,13 @@ async def fingerprint(session: AsyncSession, *, org_id: int) -> tuple[Any, ...]:
         .where(ContactCenterPermissions.org_id == org_id)
         .scalar_subquery()
     )
-    parts.append(select(Organization.timezone).where(Organization.id == org_id).scalar_subquery())
+    for column in (
+        Organization.timezone,
+        Organization.allow_mixing,
+        Organization.channel_costs,
+        Organization.paused_cost,
+    ):
+        parts.append(select(column).where(Organization.id == org_id).scalar_subquery())
     row = (await session.execute(select(*parts))).one()
     return tuple(str(x) for x in row)
 
@@ -304,6 +311,11 @@ async def load_config(session: AsyncSession, *, org_id: int) -> Loaded:
         agents=tuple(agents),
         queues=tuple(queue_config(q, tuple(order.get(q.id, ()))) for q in queues),
         timezone=tz,
+        costs=merged_costs(None if org is None else org.channel_costs),
+        paused_cost=DEFAULT_PAUSED_COST
+        if org is None or org.paused_cost is None
+        else org.paused_cost,
+        allow_mixing=org is not None and org.allow_mixing,
         **await _targeting(session, org_id),
     )
     admins = frozenset(u.id for u in users if ADMINISTRATOR in u.roles)

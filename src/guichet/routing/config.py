@@ -36,6 +36,13 @@ DEFAULT_COSTS: Mapping[Channel, int] = {
 DEFAULT_PAUSED_COST = 10
 
 
+def merged_costs(stored: Mapping[str, int] | None) -> dict[Channel, int]:
+    """R-X-8: an organization's costs by channel name over `DEFAULT_COSTS` (unknown names
+    are ignored)."""
+    stored = stored or {}
+    return {ch: int(stored.get(ch.value, cost)) for ch, cost in DEFAULT_COSTS.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class SkillConfig:
     """A skill of the forest (R-SK-1, R-SK-2) with its overflow switches (R-SK-4)."""

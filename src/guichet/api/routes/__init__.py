@@ -13,6 +13,7 @@ from guichet.api.routes import (
     dispositions,
     interactions,
     labels,
+    organization,
     pause_reasons,
     permissions,
     queues,
@@ -25,6 +26,7 @@ from guichet.api.routes import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    organization.router,
     users.router,
     directory.router,
     skills.router,

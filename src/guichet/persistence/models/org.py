@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guichet.persistence.models.base import Base, OrgScoped, utcnow
@@ -20,6 +29,14 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: The language texts are shown in when nothing else says (`fr` or `en`).
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    #: R-W-1: whether a call may run alongside chats and messages.
+    allow_mixing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: R-X-8: budget units an interaction costs per channel; None keeps the defaults.
+    channel_costs: Mapped[dict[str, int] | None] = mapped_column(default=None)
+    #: R-W-6, R-X-8: budget units a paused conversation still costs; None keeps the default.
+    paused_cost: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
