@@ -6,6 +6,7 @@ the routing engine at once (issue 14: settings stored and read).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -179,3 +180,25 @@ def test_the_channel_names_of_the_schema_are_the_channels() -> None:
     from guichet.domain.enums import Channel
 
     assert set(get_args(ChannelName)) == {c.value for c in Channel}
+
+
+async def test_settings_saved_while_routing_is_busy_apply_when_it_runs(
+    world: LiveWorld, org_a: Org
+) -> None:
+    """A PATCH while the routing queue is full is saved and answered (200), not lost behind a
+    503: the loop reads the new settings on its next step (R-W-1)."""
+    from tests.live.test_overload import _hold, _registry, _until
+
+    live = await _registry(world, max_queued=1)
+    router = await live.router(org_a.id)
+    release, busy = await _hold(router)
+    queued = asyncio.create_task(router.tick())
+    await _until(router._queue.full)
+    got = await _patch(world, org_a.admin, {"allow_mixing": True})
+    assert got["allow_mixing"] is True
+    assert router.engine.mixing is False  # not yet: the loop is busy
+    release.set()
+    await busy
+    await queued
+    await router.tick()
+    assert router.engine.mixing is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -13,12 +14,14 @@ from guichet.actions.access_roles import ensure_predefined_roles
 from guichet.actions.permissions import load_permissions, stage_permission_changes
 from guichet.authz import CCPermissions
 from guichet.domain.enums import Channel
-from guichet.errors import FieldProblem, Invalid, conflict, invalid, not_found
+from guichet.errors import FieldProblem, Invalid, Unavailable, conflict, invalid, not_found
 from guichet.flows.hours import zone
 from guichet.live import LiveRegistry
 from guichet.persistence.models import ContactCenterPermissions, Organization, PauseReason
 from guichet.queries.lookups import name_key
 from guichet.routing.config import DEFAULT_PAUSED_COST, merged_costs
+
+log = logging.getLogger(__name__)
 
 #: R-X-8: the largest cost of one interaction: the largest budget an agent may have.
 BUDGET_MAX = 1000
@@ -185,5 +188,10 @@ async def do_update_organization(
         )
     await session.commit()
     if live is not None:
-        await (await live.router(org_id)).tick()
+        try:
+            await (await live.router(org_id)).tick()
+        except Unavailable:
+            # Saved all the same: a busy loop reads the settings on its next step, a loop
+            # being rebuilt reads them afresh; the answer says what is stored.
+            log.warning("organization %s: settings saved, routing applies them later", org_id)
     return await load_organization_settings(session, org_id=org_id)
