@@ -99,6 +99,7 @@ COLLECTION_KINDS: dict[str, str] = {
 
 # The kind of the objects an operation answers with, from the last static part of its path.
 PATH_KINDS: dict[str, str] = {
+    "organization": "organizations",
     "users": "users",
     "me": "users",
     "agent": "users",
