@@ -227,6 +227,7 @@ def queue_config(queue: Queue, order: tuple[str, ...]) -> QueueConfig:
         async_slots=None if slots is None else int(slots),
         return_window_s=float(queue.abandon_return_s),
         callback=_callback(queue),
+        skill=None if queue.skill_id is None else str(queue.skill_id),
     )
 
 

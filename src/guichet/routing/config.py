@@ -108,6 +108,9 @@ class QueueConfig:
     return_window_s: float = 0.0
     #: Callback policy (R-Q-6); None disables callbacks.
     callback: CallbackPolicy | None = None
+    #: The queue's default skill: an interaction that enters without a skill or steps needs
+    #: it (R-SK-2, with overflow as any skill, R-SK-4); None: any member qualifies.
+    skill: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

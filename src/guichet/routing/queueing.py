@@ -118,7 +118,17 @@ class Queueing:
         rule: str,
         order_t: float | None = None,
     ) -> None:
-        """The interaction enters a queue: offered at once if an agent is free, else waits."""
+        """The interaction enters a queue: offered at once if an agent is free, else waits.
+
+        Without a skill of its own (nor steps) it needs the queue's default skill, if any.
+        """
+        if ix.skill_from_queue:
+            ix.skill = None  # the previous queue's default does not follow it
+            ix.skill_from_queue = False
+        default = q.cfg.skill
+        if default is not None and ix.skill is None and not ix.steps:
+            ix.skill = default
+            ix.skill_from_queue = True
         ix.queue = q
         ix.queued_at = now
         ix.order_t = now if order_t is None else order_t

@@ -121,6 +121,7 @@ class Ix:
         "route_token",
         "seq",
         "skill",
+        "skill_from_queue",
         "status",
         "step",
         "step_started",
@@ -141,6 +142,8 @@ class Ix:
         self.status = InteractionStatus.IN_FLOW
         self.queue: QueueRt | None = None
         self.skill: str | None = None
+        #: `skill` is the queue's default, not the interaction's own (it leaves with the queue).
+        self.skill_from_queue = False
         self.steps: tuple[RoutingStep, ...] = ()
         self.step = 0
         self.step_started = now

@@ -104,6 +104,7 @@ class Transfers:
                 return
             self._leave_agent(ix, src, now)
             ix.skill = ev.to_skill
+            ix.skill_from_queue = False
             ix.steps = ()
             ix.weight = q.cfg.weight
             self.queueing.enter_queue(ix, q, now, out, "R-W-5")

@@ -8,6 +8,8 @@ from engine_kit import agent, arrive, engine, offers, only
 from guichet.domain.enums import AgentState
 from guichet.routing import (
     AgentStateChanged,
+    InteractionEnded,
+    InteractionTransferred,
     OfferAccepted,
     OverflowInteraction,
     QueueConfig,
@@ -43,6 +45,31 @@ def test_r_sk_2_descendants_qualify(held: str, target: str, qualifies: bool) -> 
     e = engine([agent("a", skills={held: 3})], skills=skills)
     got = offers(arrive(e, "i", 1.0, skill=target))
     assert got == ([("i", ("a",))] if qualifies else [])
+
+
+def test_queue_default_skill_routes_interactions_without_one() -> None:
+    """A queue's default skill: an arrival without a skill needs it (R-SK-2: a descendant
+    serves); one with its own skill keeps that; moved to a queue without a default, it needs
+    no skill any more (the default belongs to the queue, not to the interaction)."""
+    skills = tuple(SkillConfig(s.id, s.parent, overflow_out=False) for s in TREE)
+    e = engine(
+        [
+            agent("plain", "q", "p", skills={"billing": 3}),
+            agent("seller", "q", skills={"sales-fr": 3}),
+        ],
+        (QueueConfig("q", skill="sales"), QueueConfig("p")),
+        skills,
+        available=["plain"],
+    )
+    assert offers(arrive(e, "i", 1.0)) == []  # needs sales: "plain" does not qualify
+    assert offers(arrive(e, "j", 2.0, skill="billing")) == [("j", ("plain",))]
+    e.handle(OfferAccepted("j", "plain"), 3.0)
+    assert offers(e.handle(InteractionEnded("j"), 4.0)) == []  # i still needs sales
+    got = e.handle(AgentStateChanged("seller", AgentState.AVAILABLE), 5.0)
+    assert offers(got) == [("i", ("seller",))]
+    e.handle(OfferAccepted("i", "seller"), 6.0)
+    moved = e.handle(InteractionTransferred("i", to_queue_id="p"), 7.0)
+    assert offers(moved) == [("i", ("plain",))]
 
 
 def test_r_sk_2_cycle_refused() -> None:
