@@ -616,7 +616,8 @@ def log_agrees(state: LiveState, now: float | None = None) -> list[Violation]:
     """The event log agrees with the tables (R-AN-8, docs/events.md).
 
     An interaction's last status-setting event allows its status (`STATUS_EVENTS`), and an
-    interaction still in a queue is in the queue and skill of its last `interaction.queued`;
+    interaction still in a queue is in the queue and skill of its last `interaction.queued`
+    or queue-naming `interaction.offered` (offered straight from a queue it was moved to);
     an interaction still `new` has no status event. Every offer row has the
     `interaction.offered` event that made it (agent and expiry), every assignment row its
     `interaction.assigned`, and every closed offer the event that closed it."""
@@ -649,22 +650,29 @@ def log_agrees(state: LiveState, now: float | None = None) -> list[Violation]:
                 f"the last status event is {last.type} (event {last.id}), "
                 f"which leaves it {'/'.join(sorted(STATUS_EVENTS[last.type]))}",
             )
-        queued = [e for e in mine if e.type == "interaction.queued"]
-        if row.status in LIVE and row.status != "in_flow" and queued:
-            q = queued[-1]
+        # Where it was last placed: queued, or offered straight from a queue (a transfer to
+        # a queue with a free agent logs no `interaction.queued` for the new queue).
+        placed = [
+            e
+            for e in mine
+            if e.type == "interaction.queued"
+            or (e.type == "interaction.offered" and e.queue_id is not None)
+        ]
+        if row.status in LIVE and row.status != "in_flow" and placed:
+            q = placed[-1]
             if q.queue_id != row.queue_id:
                 bad(
                     row.org_id,
                     _ix(row),
-                    f"queue_id is {row.queue_id} but it was last queued in "
-                    f"queue {q.queue_id} (event {q.id})",
+                    f"queue_id is {row.queue_id} but it was last placed in "
+                    f"queue {q.queue_id} (event {q.id}, {q.type})",
                 )
             if q.skill_id != row.skill_id:
                 bad(
                     row.org_id,
                     _ix(row),
-                    f"skill_id is {row.skill_id} but it was last queued "
-                    f"for skill {q.skill_id} (event {q.id})",
+                    f"skill_id is {row.skill_id} but it was last placed "
+                    f"for skill {q.skill_id} (event {q.id}, {q.type})",
                 )
     for o in state.offers:
         subject = f"offer {o.id} of interaction {o.interaction_id} to agent {o.agent_id}"

@@ -534,8 +534,8 @@ async def test_log_agrees_queue_of_the_last_queued_event(center: Center) -> None
         row.queue_id, row.skill_id = q.id, None
         await s.commit()
     got = await found(center)
-    assert named(got, "log_agrees", "but it was last queued in queue"), got
-    assert named(got, "log_agrees", "but it was last queued for skill"), got
+    assert named(got, "log_agrees", "but it was last placed in queue"), got
+    assert named(got, "log_agrees", "but it was last placed for skill"), got
 
 
 async def test_log_agrees_offer_and_assignment_rows_need_their_events(center: Center) -> None:
@@ -686,7 +686,7 @@ async def test_product_deleting_a_queue_with_live_work(world: LiveWorld, org_a: 
 
 async def test_product_deleting_a_skill_with_live_work(world: LiveWorld, org_a: Org) -> None:
     """Today: 204, the waiting chat loses its skill silently (log_agrees: skill_id null but
-    it was last queued for the skill)."""
+    it was last placed for the skill)."""
     billing = await skill(world, org_a, "Billing")
     web = await queue(world, org_a, "Web", wrap_up_s=0)
     await chat(world, org_a, queue_id=web, skill_id=billing)

@@ -102,9 +102,16 @@ async def rebuild(
     replayed = sorted((r for r in rows if r.status != "new"), key=lambda r: (_replay_time(r), r.id))
     start = min([now, *(_replay_time(r) for r in replayed)])
     engine = RoutingEngine(loaded.config, now=start)
+    defaults = {q.id: q.skill for q in loaded.config.queues}
     for row in replayed:
         t = max(engine.now, _replay_time(row))
-        engine.handle(arrival_event(row, replay=True), t)
+        event = arrival_event(row, replay=True)
+        if row.requested_skill_id is None and event.skill == defaults.get(event.queue_id or ""):
+            # The stored skill is the queue's default: the engine derives it again, so it
+            # stays the queue's (it does not follow the interaction to another queue)
+            # instead of becoming the interaction's own.
+            event = event._replace(skill=None)
+        engine.handle(event, t)
         ix = engine.ixs.get(str(row.id))
         if ix is None or ix.status is not InteractionStatus.WAITING:
             continue
