@@ -56,7 +56,7 @@ from guichet.persistence.models import (
     Skill,
     User,
 )
-from guichet.routing.config import DEFAULT_CAPACITY, DEFAULT_PAUSED_COST, merged_costs
+from guichet.routing.config import DEFAULT_CAPACITY, merged_costs, merged_paused_cost
 
 #: Every status an interaction row may have (docs/events.md, "An interaction").
 STATUSES = frozenset(
@@ -434,9 +434,7 @@ def capacity(state: LiveState, now: float | None = None) -> list[Violation]:
             )
         stored = None if settings is None else settings.channel_costs
         costs = {c.value: n for c, n in merged_costs(stored).items()}
-        paused_cost = DEFAULT_PAUSED_COST
-        if settings is not None and settings.paused_cost is not None:
-            paused_cost = settings.paused_cost
+        paused_cost = merged_paused_cost(None if settings is None else settings.paused_cost)
         used = sum(costs.get(ch, 0) * n for ch, n in per.items())
         used += paused_cost * paused.get(uid, 0)
         if user.budget is not None and used > user.budget:

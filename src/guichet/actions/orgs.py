@@ -19,7 +19,7 @@ from guichet.flows.hours import zone
 from guichet.live import LiveRegistry
 from guichet.persistence.models import ContactCenterPermissions, Organization, PauseReason
 from guichet.queries.lookups import name_key
-from guichet.routing.config import DEFAULT_PAUSED_COST, merged_costs
+from guichet.routing.config import merged_costs, merged_paused_cost
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,6 @@ def costs_of(org: Organization) -> dict[str, int]:
     return {ch.value: cost for ch, cost in merged_costs(org.channel_costs).items()}
 
 
-def paused_cost_of(org: Organization) -> int:
-    """R-W-6, R-X-8: what a paused conversation costs, the default when none is set."""
-    return DEFAULT_PAUSED_COST if org.paused_cost is None else org.paused_cost
-
-
 async def load_organization_settings(session: AsyncSession, *, org_id: int) -> OrganizationSettings:
     """The caller's organization with its settings (every cost filled in)."""
     org = await session.get(Organization, org_id)
@@ -125,7 +120,7 @@ async def load_organization_settings(session: AsyncSession, *, org_id: int) -> O
         locale=org.locale,
         allow_mixing=org.allow_mixing,
         channel_costs=costs_of(org),
-        paused_cost=paused_cost_of(org),
+        paused_cost=merged_paused_cost(org.paused_cost),
         allow_unassigned_queue_login=switches.allow_unassigned_queue_login,
     )
 

@@ -46,7 +46,7 @@ from guichet.persistence.models import (
 from guichet.queries.access import ancestors, department_tree, grants_of
 from guichet.routing import AgentConfig, QueueConfig, RoutingConfig, SkillConfig
 from guichet.routing.callback import CallbackPolicy
-from guichet.routing.config import DEFAULT_PAUSED_COST, merged_costs
+from guichet.routing.config import merged_costs, merged_paused_cost
 from guichet.routing.numbers import NumberType
 
 
@@ -313,9 +313,7 @@ async def load_config(session: AsyncSession, *, org_id: int) -> Loaded:
         queues=tuple(queue_config(q, tuple(order.get(q.id, ()))) for q in queues),
         timezone=tz,
         costs=merged_costs(None if org is None else org.channel_costs),
-        paused_cost=DEFAULT_PAUSED_COST
-        if org is None or org.paused_cost is None
-        else org.paused_cost,
+        paused_cost=merged_paused_cost(None if org is None else org.paused_cost),
         allow_mixing=org is not None and org.allow_mixing,
         **await _targeting(session, org_id),
     )

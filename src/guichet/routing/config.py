@@ -43,6 +43,11 @@ def merged_costs(stored: Mapping[str, int] | None) -> dict[Channel, int]:
     return {ch: int(stored.get(ch.value, cost)) for ch, cost in DEFAULT_COSTS.items()}
 
 
+def merged_paused_cost(stored: int | None) -> int:
+    """R-W-6, R-X-8: an organization's paused-conversation cost, else `DEFAULT_PAUSED_COST`."""
+    return DEFAULT_PAUSED_COST if stored is None else stored
+
+
 @dataclass(frozen=True, slots=True)
 class SkillConfig:
     """A skill of the forest (R-SK-1, R-SK-2) with its overflow switches (R-SK-4)."""

@@ -31,12 +31,7 @@ async def update_organization(
     body: OrganizationUpdate, principal: Manager, session: SessionDep, state: StateDep
 ) -> OrganizationRead:
     """Change the settings sent; routing applies mixing and costs at once."""
-    sent = body.model_dump(exclude_unset=True)
-    costs = sent.pop("channel_costs", None)
-    changes = actions.OrganizationChanges(
-        **sent,
-        channel_costs=None if costs is None else {str(ch): v for ch, v in costs.items()},
-    )
+    changes = actions.OrganizationChanges(**body.model_dump(exclude_unset=True))
     settings = await actions.do_update_organization(
         session, state.live, org_id=principal.org_id, changes=changes
     )
